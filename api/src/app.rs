@@ -1,0 +1,76 @@
+//! Building the running service: the database at start-up, then the HTTP server. `hearth
+//! serve` and the end-to-end tests go through these same functions.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, Condition, from_fn};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+use hearth_persistence::{PersistenceError, connect, migrations, pool};
+use utoipa_actix_web::AppExt;
+
+use crate::db::Db;
+use crate::docs::{self, Contract};
+use crate::settings::{DatabaseSettings, ServeSettings};
+use crate::{extract, middleware, routes};
+
+/// Connects once (so a wrong URL, password or file fails here with the driver's own words),
+/// brings the schema up to date, and returns the pool requests will use.
+pub fn prepare_database(settings: &DatabaseSettings) -> Result<Db, PersistenceError> {
+    let mut connection = connect(&settings.url)?;
+    let applied = migrations::run_pending(&mut connection)?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    Ok(Db::new(pool(&settings.url, settings.pool())))
+}
+
+/// Extra routes mounted beside the documented ones; `serve` passes [`no_extra_routes`].
+pub type ExtraRoutes = fn(&mut web::ServiceConfig);
+
+/// Mounts nothing.
+pub fn no_extra_routes(_: &mut web::ServiceConfig) {}
+
+/// The HTTP server on `listener`, ready to be awaited. It stops gracefully on SIGTERM and
+/// SIGINT: in-flight requests get `shutdown_timeout_secs` to finish, then workers (and with
+/// them the pool's connections) are dropped.
+pub fn server(
+    listener: TcpListener,
+    settings: &ServeSettings,
+    db: Db,
+    extra_routes: ExtraRoutes,
+) -> anyhow::Result<Server> {
+    let contract = Data::from(Arc::new(Contract::new(&docs::openapi())?));
+    let db = Data::new(db);
+    let cors_origins = settings.cors_origins.clone();
+    let max_body_bytes = settings.max_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .configure(routes::configure)
+            .into_app()
+            .app_data(db.clone())
+            .app_data(contract.clone())
+            .configure(|cfg| extract::configure(cfg, max_body_bytes))
+            .configure(extra_routes)
+            .service(docs::serve_openapi)
+            .service(docs::swagger_ui())
+            .configure(docs::redirects)
+            .default_service(web::to(docs::no_route))
+            .wrap(Condition::new(
+                !cors_origins.is_empty(),
+                middleware::cors(&cors_origins),
+            ))
+            .wrap(from_fn(middleware::problem_backstop))
+            .wrap(Compress::default())
+            .wrap(from_fn(middleware::trace_requests))
+    })
+    .listen(listener)?
+    .shutdown_timeout(settings.shutdown_timeout_secs);
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers.get());
+    }
+    Ok(server.run())
+}

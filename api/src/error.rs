@@ -1,0 +1,280 @@
+//! The API's one error type and its one mapping to `application/problem+json` (RFC 9457).
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use hearth_domain::DomainError;
+use hearth_openapi::{FieldError, PROBLEM_JSON, Problem};
+use hearth_persistence::PersistenceError;
+use thiserror::Error;
+
+/// How long clients should wait before retrying while the database is unavailable.
+const RETRY_AFTER_SECONDS: &str = "2";
+
+/// Every way a request can fail. [`ApiError::problem`] is the only code that knows statuses.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// The domain refused the request.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Storage failed or found nothing.
+    #[error(transparent)]
+    Persistence(#[from] PersistenceError),
+    /// The request is malformed: unparsable JSON, wrong field types, bad path or query.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed input that breaks validation rules.
+    #[error("{} invalid field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    /// No route has this path.
+    #[error("no route matches the path")]
+    RouteNotFound,
+    /// The path exists, but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// The methods the path does answer.
+        allowed: Vec<Method>,
+    },
+    /// The body is larger than the configured limit.
+    #[error("request body exceeds {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The body is not in a media type this endpoint reads.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// An HTTP-level failure raised outside our handlers (CORS, timeouts, header limits).
+    #[error("{0}")]
+    Http(StatusCode),
+    /// A bug or an infrastructure failure; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The problem document, status and extra headers for this error.
+    pub fn problem(&self) -> (Problem, Vec<(header::HeaderName, String)>) {
+        use PersistenceError as P;
+        let plain = |status: StatusCode, slug: &str, title: &str, detail: Option<String>| Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        };
+        let unavailable = vec![(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_owned())];
+        match self {
+            Self::Domain(DomainError::Invalid {
+                field,
+                code,
+                message,
+            }) => (
+                validation_problem(vec![FieldError {
+                    field: field.clone(),
+                    code: (*code).to_owned(),
+                    message: message.clone(),
+                }]),
+                Vec::new(),
+            ),
+            Self::Validation(errors) => (validation_problem(errors.clone()), Vec::new()),
+            Self::Persistence(P::NotFound { entity, .. }) => (
+                plain(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    Some(format!("No such {entity}.")),
+                ),
+                Vec::new(),
+            ),
+            Self::Persistence(P::Conflict { .. }) => (
+                plain(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    Some("The request conflicts with the current state.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::Persistence(P::Unavailable(_)) => (
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "The database is unavailable",
+                    Some("Try again in a moment.".to_owned()),
+                ),
+                unavailable,
+            ),
+            Self::Persistence(P::SchemaTooNew { .. } | P::SchemaBehind) => (
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "schema-mismatch",
+                    "The database schema does not match this server",
+                    None,
+                ),
+                unavailable,
+            ),
+            Self::Persistence(
+                P::InvalidUrl(_) | P::Connect { .. } | P::Migration(_) | P::Database(_),
+            )
+            | Self::Internal(_) => (
+                plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal server error",
+                    Some("The error was logged; the X-Request-Id header identifies it.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::BadRequest(detail) => (
+                plain(
+                    StatusCode::BAD_REQUEST,
+                    "bad-request",
+                    "The request is malformed",
+                    Some(detail.clone()),
+                ),
+                Vec::new(),
+            ),
+            Self::RouteNotFound => (
+                plain(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    Some("No resource has this path.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::MethodNotAllowed { allowed } => {
+                let allow = allowed
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    plain(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "method-not-allowed",
+                        "Method not allowed",
+                        Some(format!("This resource answers {allow}.")),
+                    ),
+                    vec![(header::ALLOW, allow)],
+                )
+            }
+            Self::PayloadTooLarge { limit } => (
+                plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "The request body is too large",
+                    Some(format!("Bodies are limited to {limit} bytes.")),
+                ),
+                Vec::new(),
+            ),
+            Self::UnsupportedMediaType => (
+                plain(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    Some("Send the body as application/json.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::Http(status) => (
+                plain(
+                    *status,
+                    &slug(*status),
+                    status.canonical_reason().unwrap_or("Error"),
+                    None,
+                ),
+                if *status == StatusCode::SERVICE_UNAVAILABLE {
+                    unavailable
+                } else {
+                    Vec::new()
+                },
+            ),
+        }
+    }
+}
+
+fn validation_problem(errors: Vec<FieldError>) -> Problem {
+    let detail = match errors.len() {
+        1 => "1 field is not valid".to_owned(),
+        n => format!("{n} fields are not valid"),
+    };
+    Problem {
+        problem_type: "/problems/validation".to_owned(),
+        title: "The request is not valid".to_owned(),
+        status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+        detail: Some(detail),
+        errors,
+    }
+}
+
+/// `431 Request Header Fields Too Large` becomes `request-header-fields-too-large`.
+fn slug(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.problem().0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (problem, headers) = self.problem();
+        problem_response(&problem, headers)
+    }
+}
+
+/// Renders a problem document with its headers.
+pub fn problem_response(
+    problem: &Problem,
+    headers: Vec<(header::HeaderName, String)>,
+) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+    for (name, value) in headers {
+        response.insert_header((name, value));
+    }
+    response.json(problem)
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = Vec::new();
+        flatten(&errors, "", &mut fields);
+        Self::Validation(fields)
+    }
+}
+
+fn flatten(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind as Kind;
+    let mut entries: Vec<_> = errors.errors().iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (field, kind) in entries {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            Kind::Field(list) => out.extend(list.iter().map(|error| FieldError {
+                field: path.clone(),
+                code: error.code.to_string(),
+                message: error.message.as_ref().map_or_else(
+                    || format!("fails the `{}` rule", error.code),
+                    ToString::to_string,
+                ),
+            })),
+            Kind::Struct(nested) => flatten(nested, &path, out),
+            Kind::List(items) => {
+                for (index, nested) in items {
+                    flatten(nested, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Request extraction: actix's extractor errors become problems, and JSON bodies are validated.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::ApiError;
+
+/// Extractor settings for the whole app: without them actix answers `400 text/plain`.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: u64) {
+    let limit = usize::try_from(max_body_bytes).unwrap_or(usize::MAX);
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(limit)
+            .error_handler(move |error, _| json_error(error, max_body_bytes).into()),
+    )
+    .app_data(web::PayloadConfig::default().limit(limit))
+    .app_data(web::PathConfig::default().error_handler(|error, _| path_error(&error).into()))
+    .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()));
+}
+
+fn json_error(error: JsonPayloadError, limit: u64) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { .. }
+        | JsonPayloadError::Overflow { .. }
+        | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(error) => ApiError::BadRequest(match error.classify() {
+            serde_json::error::Category::Eof => "The JSON body ends too early.".to_owned(),
+            _ => format!("The JSON body cannot be read: {error}."),
+        }),
+        JsonPayloadError::Payload(error) => {
+            ApiError::BadRequest(format!("The body cannot be read: {error}."))
+        }
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+fn path_error(error: &PathError) -> ApiError {
+    match error {
+        PathError::Deserialize(error) => {
+            ApiError::BadRequest(format!("A path parameter is not valid: {error}."))
+        }
+        other => ApiError::BadRequest(format!("A path parameter is not valid: {other}.")),
+    }
+}
+
+fn query_error(error: &QueryPayloadError) -> ApiError {
+    match error {
+        QueryPayloadError::Deserialize(error) => {
+            ApiError::BadRequest(format!("The query string is not valid: {error}."))
+        }
+        other => ApiError::BadRequest(format!("The query string is not valid: {other}.")),
+    }
+}
+
+/// A JSON body that parsed (unknown fields refused by `deny_unknown_fields`) and passed its
+/// `validator` rules; a rule broken answers 422 with one entry per field.
+#[derive(Debug)]
+pub struct ValidatedJson<T>(pub T);
+
+impl<T> FromRequest for ValidatedJson<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(body) = json.await?;
+            body.validate().map_err(ApiError::from)?;
+            Ok(Self(body))
+        })
+    }
+}

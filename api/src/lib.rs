@@ -1,0 +1,16 @@
+//! Hearth's REST API: actix-web handlers, extractors, middleware and the server builder used by
+//! both the `hearth` binary and the end-to-end tests.
+
+pub mod app;
+pub mod db;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod routes;
+pub mod settings;
+
+pub use app::{no_extra_routes, prepare_database, server};
+pub use db::Db;
+pub use error::ApiError;

@@ -1,0 +1,16 @@
+use thiserror::Error;
+
+/// Outcomes the domain refuses, named for what happened rather than how it was detected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    /// A value breaks a rule of the domain.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field, as the client named it.
+        field: String,
+        /// A stable code for clients to branch on, such as `length`.
+        code: &'static str,
+        /// An English explanation.
+        message: String,
+    },
+}

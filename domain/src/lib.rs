@@ -1,0 +1,10 @@
+//! Hearth's domain: entities, value types, validation and policies.
+//!
+//! Plain Rust with no I/O, no web and no SQL, so every rule can be unit-tested on its own.
+//! Types that appear on the wire derive `utoipa::ToSchema` behind the `openapi` feature.
+
+mod error;
+mod sensitive;
+
+pub use error::DomainError;
+pub use sensitive::Sensitive;

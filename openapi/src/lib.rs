@@ -1,0 +1,133 @@
+//! Hearth's HTTP contract: the document skeleton every handler's operation is assembled into,
+//! the shared `Problem` and `Page<T>` schemas, and the tag names.
+//!
+//! The committed `openapi/openapi.json` is exactly what [`to_json`] makes of the assembled
+//! document; a test in `tests/` fails when the two differ.
+
+mod problem;
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContactBuilder, Content, LicenseBuilder, Ref, RefOr};
+
+pub use problem::{FieldError, Page, Problem};
+
+/// The media type of every error body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Operation tags. Each has a description in [`base`]; handlers name them only through these.
+pub mod tags {
+    /// Liveness and readiness probes.
+    pub const HEALTH: &str = "health";
+}
+
+/// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hearth API",
+        description = "The open backend for peer support groups in addiction recovery and mental \
+            health: find a meeting tonight, join a group, stay connected; refer a consenting \
+            client from a partner clinic and follow the referral.\n\n\
+            Errors are `application/problem+json` (RFC 9457) with a stable `type` slug. Lists \
+            use cursor pagination. Every response carries `X-Request-Id`.",
+    ),
+    tags(
+        (name = tags::HEALTH, description = "Probes for orchestrators and load balancers: \
+            `live` says the process runs, `ready` that it can serve (database reachable, schema current)."),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+struct Skeleton;
+
+/// The document before any operation is added: info, tags, the bearer scheme, shared schemas.
+pub fn base() -> utoipa::openapi::OpenApi {
+    let mut doc = Skeleton::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.info.license = Some(
+        LicenseBuilder::new()
+            .name("Apache License 2.0")
+            .identifier(Some("Apache-2.0"))
+            .build(),
+    );
+    doc.info.contact = Some(
+        ContactBuilder::new()
+            .name(Some("Hearth maintainers"))
+            .url(Some("https://hearth.example.org"))
+            .email(Some("api@hearth.example.org"))
+            .build(),
+    );
+    if let Some(components) = doc.components.as_mut() {
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from `POST /v1/auth/token`, sent as \
+                         `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+    doc
+}
+
+/// Finishes the document the handlers' annotations were collected into: every operation gets a
+/// `default` problem+json answer, so handlers list only the statuses clients branch on.
+pub fn assemble(mut collected: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in collected.paths.paths.values_mut() {
+        for operation in operations(item) {
+            operation
+                .responses
+                .responses
+                .entry("default".to_owned())
+                .or_insert_with(default_problem);
+        }
+    }
+    collected
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.options.as_mut(),
+        item.head.as_mut(),
+        item.patch.as_mut(),
+        item.trace.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn default_problem() -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(
+                "Any other failure, as a problem+json body: 400 malformed request, 401, 403, \
+                 404, 405, 406, 413, 415, 422 validation, 429, 500, 503 database unavailable \
+                 (with `Retry-After`).",
+            )
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build(),
+    )
+}
+
+/// The document as committed in `openapi/openapi.json` and served at `/api-docs/openapi.json`.
+pub fn to_json(doc: &utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
+    let mut json = serde_json::to_string_pretty(doc)?;
+    json.push('\n');
+    Ok(json)
+}

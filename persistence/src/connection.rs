@@ -1,0 +1,249 @@
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use crate::PersistenceError;
+
+/// A connection to whichever database the URL named; every query in this crate runs on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// The production database.
+    Postgres(PgConnection),
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// The two supported database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL, chosen by a `postgres://` or `postgresql://` URL.
+    Postgres,
+    /// SQLite, chosen by a `sqlite:` URL or a plain file path.
+    Sqlite,
+}
+
+/// A parsed `HEARTH_DATABASE_URL`: the backend is decided by the scheme, never by trying.
+///
+/// Its `Debug` and `Display` mask any password, so it can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// The engine this URL selects.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// What the driver is given: the PostgreSQL URL, or the SQLite file path.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// An SQLite database in the file at `path`.
+    pub fn sqlite(path: impl Into<String>) -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            target: path.into(),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = PersistenceError;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(PersistenceError::InvalidUrl(
+                "the database URL is empty".to_owned(),
+            ));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(PersistenceError::InvalidUrl(format!(
+                    "the database URL `{url}` names no SQLite file"
+                )));
+            }
+            return Ok(Self::sqlite(path));
+        }
+        match url.split_once("://") {
+            Some(("postgres" | "postgresql", rest)) if !rest.is_empty() => Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_owned(),
+            }),
+            Some((scheme, _)) if is_scheme(scheme) => Err(PersistenceError::InvalidUrl(format!(
+                "unsupported database URL `{}`: use postgres://…, sqlite://… or a file path",
+                masked(url)
+            ))),
+            _ => Ok(Self::sqlite(url)),
+        }
+    }
+}
+
+fn is_scheme(candidate: &str) -> bool {
+    let mut chars = candidate.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `scheme://user:secret@host/db` becomes `scheme://user:***@host/db`.
+fn masked(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}{path}")
+            } else {
+                url.to_owned()
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.backend {
+            Backend::Postgres => f.write_str(&masked(&self.target)),
+            Backend::Sqlite => write!(f, "sqlite://{}", self.target),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// How long SQLite waits for another writer's lock before reporting "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens one connection, with the per-connection settings each backend needs.
+pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, PersistenceError> {
+    let failed = |reason: String| PersistenceError::Connect {
+        url: url.to_string(),
+        reason,
+    };
+    match url.backend {
+        Backend::Postgres => PgConnection::establish(&url.target)
+            .map(DbConnection::Postgres)
+            .map_err(|e| failed(first_line(&e.to_string()))),
+        Backend::Sqlite => {
+            let mut c = SqliteConnection::establish(&url.target)
+                .map_err(|e| failed(first_line(&e.to_string())))?;
+            // WAL lets readers proceed while one writer commits; foreign keys are off by
+            // default in SQLite and our schema relies on them.
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;",
+                SQLITE_BUSY_TIMEOUT.as_millis()
+            ))
+            .map_err(|e| failed(first_line(&e.to_string())))?;
+            Ok(DbConnection::Sqlite(c))
+        }
+    }
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// A pool of connections to one database.
+pub type DbPool = r2d2::Pool<Manager>;
+
+/// Sizing and patience of the pool.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a connection before the API answers 503.
+    pub checkout_timeout: Duration,
+}
+
+/// Builds a pool without connecting: a database that is down at the moment makes requests
+/// answer 503 until it returns, instead of failing here.
+pub fn pool(url: &DatabaseUrl, settings: PoolSettings) -> DbPool {
+    r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(Some(0))
+        .connection_timeout(settings.checkout_timeout)
+        .test_on_check_out(true)
+        .error_handler(Box::new(LogConnectionErrors))
+        .build_unchecked(Manager { url: url.clone() })
+}
+
+/// Opens pooled connections by URL scheme (diesel's own manager would try PostgreSQL first
+/// and hide the real error).
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = PersistenceError;
+
+    fn connect(&self) -> Result<DbConnection, PersistenceError> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, c: &mut DbConnection) -> Result<(), PersistenceError> {
+        Ok(c.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, c: &mut DbConnection) -> bool {
+        match c {
+            DbConnection::Postgres(c) => c.is_broken(),
+            DbConnection::Sqlite(c) => c.is_broken(),
+        }
+    }
+}
+
+/// r2d2 keeps retrying in the background during an outage; an outage is a warning, not an
+/// error per attempt.
+#[derive(Debug)]
+struct LogConnectionErrors;
+
+impl r2d2::HandleError<PersistenceError> for LogConnectionErrors {
+    fn handle_error(&self, error: PersistenceError) {
+        log::warn!("database connection failed: {error}");
+    }
+}
+
+/// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+pub fn transaction<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<PersistenceError>,
+{
+    c.transaction::<T, TransactionError<E>, _>(|c| f(c).map_err(TransactionError::Caller))
+        .map_err(|error| match error {
+            TransactionError::Caller(error) => error,
+            TransactionError::Database(error) => E::from(PersistenceError::from(error)),
+        })
+}
+
+/// Keeps the caller's error apart from diesel's own (begin or commit failing).
+enum TransactionError<E> {
+    Caller(E),
+    Database(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TransactionError<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Database(error)
+    }
+}

@@ -1,0 +1,14 @@
+//! Hearth's storage layer: one diesel code path for SQLite and PostgreSQL.
+//!
+//! Functions here take a `&mut DbConnection` and never check one out themselves, so callers can
+//! compose them inside one transaction. Nothing above this crate writes SQL or names diesel.
+
+mod connection;
+mod error;
+pub mod health;
+pub mod migrations;
+
+pub use connection::{
+    Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, connect, pool, transaction,
+};
+pub use error::PersistenceError;

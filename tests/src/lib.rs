@@ -1,0 +1,199 @@
+//! Test support: the real Hearth app on a fresh database of either backend, an HTTP client
+//! aimed at it, and probe routes that exercise the shared machinery (extractors, errors,
+//! the pool) before real endpoints do.
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a set-up step that fails must fail the test, loudly"
+)]
+
+mod database;
+mod probe;
+mod proxy;
+
+use std::net::TcpListener;
+use std::sync::Once;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use awc::http::Method;
+use hearth_api::settings::ServeSettings;
+
+pub use database::{TestBackend, TestDatabase};
+pub use proxy::TcpProxy;
+
+/// Generates one test per backend from one body: `<name>::sqlite` always runs;
+/// `<name>::postgres` runs when `HEARTH_TEST_POSTGRES_URL` is set and fails when that
+/// database cannot be reached.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(
+        $(#[$meta:meta])*
+        async fn $name:ident($backend:ident: TestBackend) $body:block
+    )*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::TestBackend) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::TestBackend::Sqlite).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::TestBackend::postgres() {
+                    run(backend).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// A running Hearth server on its own fresh database.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The database behind it; dropped (and deleted) with the app.
+    pub database: TestDatabase,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    /// Starts the app with default settings on a fresh database of `backend`.
+    pub async fn spawn(backend: TestBackend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the app on a fresh database after `adjust` had its say on the settings.
+    pub async fn spawn_with(backend: TestBackend, adjust: impl FnOnce(&mut ServeSettings)) -> Self {
+        let database = TestDatabase::create(backend);
+        Self::spawn_on(database, adjust).await
+    }
+
+    /// Starts the app on an existing test database, through the same functions as `hearth serve`.
+    pub async fn spawn_on(database: TestDatabase, adjust: impl FnOnce(&mut ServeSettings)) -> Self {
+        init_test_log();
+        let mut settings = ServeSettings::for_database(database.url());
+        settings.workers = std::num::NonZeroUsize::new(1);
+        settings.shutdown_timeout_secs = 5;
+        adjust(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let address = format!("http://{}", listener.local_addr().expect("local address"));
+        let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
+        let server =
+            hearth_api::server(listener, &settings, db, probe::routes).expect("build the server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Self {
+            address,
+            database,
+            handle,
+        }
+    }
+
+    /// A request to `path` on this app.
+    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        client().request(method, format!("{}{path}", self.address))
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> awc::ClientRequest {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(&self, path: &str) -> awc::ClientRequest {
+        self.request(Method::POST, path)
+    }
+
+    /// Stops the server as SIGTERM would: in-flight requests finish first.
+    pub async fn stop_gracefully(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// A client that never decompresses (so tests see `Content-Encoding`) and waits long enough
+/// for deliberately slow probes.
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .disable_redirects()
+        .finish()
+}
+
+/// A whole response, read to the end.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The response headers.
+    pub headers: awc::http::header::HeaderMap,
+    /// The body bytes, as sent (never decompressed).
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Sends a request and reads the whole answer.
+    pub async fn of(request: awc::SendClientRequest) -> Self {
+        let mut response = request.await.expect("send the request");
+        let body = response
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .expect("read the body");
+        Self {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: body.to_vec(),
+        }
+    }
+
+    /// A header's value, when present and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts a problem+json answer with this status and `type` slug; returns the body.
+    pub fn assert_problem(&self, status: u16, slug: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "status of {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some(hearth_openapi::PROBLEM_JSON),
+            "content type of {}",
+            self.text()
+        );
+        let problem = self.json();
+        assert_eq!(problem["type"], format!("/problems/{slug}"), "{problem}");
+        assert_eq!(problem["status"], status, "{problem}");
+        assert!(problem["title"].is_string(), "{problem}");
+        problem
+    }
+}
+
+fn init_test_log() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = env_logger::Builder::from_env(
+                env_logger::Env::default().default_filter_or("debug"),
+            )
+            .is_test(true)
+            .try_init();
+        }
+    });
+}
