@@ -39,12 +39,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) if !error.use_stderr() => error.exit(),
         Err(error) => {
-            // clap adds usage hints over several lines; one line is what a supervisor shows.
-            let rendered = error.render().to_string();
-            eprintln!(
-                "hearth: {}",
-                first_line(&rendered).trim_start_matches("error: ")
-            );
+            eprintln!("hearth: {}", describe(&error));
             return ExitCode::from(2);
         }
     };
@@ -66,8 +61,28 @@ fn main() -> ExitCode {
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
+/// One line for a supervisor's log (clap adds usage hints over several). A rejected value is not repeated: it may be a secret or a
+/// URL with a password.
+fn describe(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let argument = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(argument)) => Some(argument.as_str()),
+        _ => None,
+    };
+    match (error.kind(), argument, std::error::Error::source(error)) {
+        (ErrorKind::ValueValidation, Some(argument), Some(reason)) => {
+            format!("invalid {argument}: {reason}")
+        }
+        _ => {
+            let rendered = error.render().to_string();
+            rendered
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_owned()
+        }
+    }
 }
 
 fn serve(settings: &ServeSettings) -> anyhow::Result<()> {

@@ -247,3 +247,43 @@ impl<E> From<diesel::result::Error> for TransactionError<E> {
         Self::Database(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> DatabaseUrl {
+        url.parse().unwrap()
+    }
+
+    #[test]
+    fn scheme_chooses_the_backend() {
+        assert_eq!(parse("postgres://u@h/db").backend(), Backend::Postgres);
+        assert_eq!(parse("postgresql://u@h/db").backend(), Backend::Postgres);
+        assert_eq!(parse("sqlite://hearth.db").target(), "hearth.db");
+        assert_eq!(parse("sqlite:///var/lib/hearth.db").target(), "/var/lib/hearth.db");
+        assert_eq!(parse("sqlite::memory:").target(), ":memory:");
+        assert_eq!(parse("./data/hearth.db").backend(), Backend::Sqlite);
+        assert_eq!(parse("hearth.db").target(), "hearth.db");
+    }
+
+    #[test]
+    fn unknown_schemes_and_empty_urls_are_refused() {
+        for url in ["", "  ", "mysql://root@localhost/db", "sqlite://", "postgres://"] {
+            assert!(url.parse::<DatabaseUrl>().is_err(), "{url:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn display_masks_the_password() {
+        assert_eq!(
+            parse("postgres://hearth:s3cret@db:5432/hearth?sslmode=require").to_string(),
+            "postgres://hearth:***@db:5432/hearth?sslmode=require"
+        );
+        assert_eq!(
+            format!("{:?}", parse("postgres://hearth@db/hearth")),
+            "DatabaseUrl(postgres://hearth@db/hearth)"
+        );
+        assert_eq!(parse("hearth.db").to_string(), "sqlite://hearth.db");
+    }
+}
