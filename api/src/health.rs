@@ -19,11 +19,11 @@ pub enum HealthStatus {
 
 /// A passing probe.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
 pub struct HealthResponse {
     /// Always `ok`: a failing probe answers with a problem instead.
     pub status: HealthStatus,
     /// The server's version.
-    #[schema(example = "0.1.0")]
     pub version: &'static str,
 }
 
@@ -39,7 +39,10 @@ impl HealthResponse {
 /// Is the process up?
 ///
 /// Answers 200 as long as the server can answer at all; it never touches the database.
-#[utoipa::path(tag = tags::HEALTH, responses((status = 200, body = HealthResponse)))]
+#[utoipa::path(
+    tag = tags::HEALTH,
+    responses((status = 200, description = "The process is up", body = HealthResponse))
+)]
 #[get("/live")]
 pub async fn check_liveness() -> Json<HealthResponse> {
     Json(HealthResponse::ok())
@@ -52,7 +55,7 @@ pub async fn check_liveness() -> Json<HealthResponse> {
 #[utoipa::path(
     tag = tags::HEALTH,
     responses(
-        (status = 200, body = HealthResponse),
+        (status = 200, description = "Ready to serve", body = HealthResponse),
         (status = 503, description = "`database-unavailable` or `schema-mismatch`; see `Retry-After`",
          body = Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u32, description = "Seconds to wait before asking again"))),

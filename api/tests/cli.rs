@@ -2,8 +2,7 @@
 //! contract command prints the committed document, SIGTERM stops it cleanly.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test fails by panicking"
+    reason = "a test fails by panicking, helpers included"
 )]
 
 use std::io::{Read, Write};
@@ -59,7 +58,10 @@ fn unparsable_bind_address_is_one_line_and_exit_2() {
 #[test]
 fn unsupported_database_url_is_one_line() {
     let output = hearth(&["migrate"])
-        .env("HEARTH_DATABASE_URL", "mysql://root:secret@localhost/hearth")
+        .env(
+            "HEARTH_DATABASE_URL",
+            "mysql://root:secret@localhost/hearth",
+        )
         .output()
         .unwrap();
 
@@ -69,7 +71,10 @@ fn unsupported_database_url_is_one_line() {
 
 #[test]
 fn short_jwt_secret_is_one_line() {
-    let output = hearth(&[]).env("HEARTH_JWT_SECRET", "too-short").output().unwrap();
+    let output = hearth(&[])
+        .env("HEARTH_JWT_SECRET", "too-short")
+        .output()
+        .unwrap();
 
     assert_one_line_failure(&output, "at least 32 bytes");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("too-short"));
@@ -81,9 +86,15 @@ fn port_in_use_is_one_line() {
     let address = taken.local_addr().unwrap().to_string();
     let db = temp_db();
 
-    let output = hearth(&["serve", "--bind", &address, "--database-url", db.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = hearth(&[
+        "serve",
+        "--bind",
+        &address,
+        "--database-url",
+        db.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
 
     assert_one_line_failure(&output, "cannot listen on");
 }
@@ -94,16 +105,26 @@ fn unopenable_sqlite_file_is_one_line() {
         .output()
         .unwrap();
 
-    assert_one_line_failure(&output, "cannot connect to sqlite:///nonexistent-dir/hearth.db");
+    assert_one_line_failure(
+        &output,
+        "cannot connect to sqlite:///nonexistent-dir/hearth.db",
+    );
 }
 
 #[test]
 fn unreachable_postgres_is_one_line_without_the_password() {
-    let output = hearth(&["migrate", "--database-url", "postgres://hearth:s3cret@127.0.0.1:1/hearth"])
-        .output()
-        .unwrap();
+    let output = hearth(&[
+        "migrate",
+        "--database-url",
+        "postgres://hearth:s3cret@127.0.0.1:1/hearth",
+    ])
+    .output()
+    .unwrap();
 
-    assert_one_line_failure(&output, "cannot connect to postgres://hearth:***@127.0.0.1:1/hearth");
+    assert_one_line_failure(
+        &output,
+        "cannot connect to postgres://hearth:***@127.0.0.1:1/hearth",
+    );
     assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
 }
 
@@ -124,10 +145,18 @@ fn migrate_applies_then_reports_up_to_date() {
     let db = temp_db();
     let url = format!("sqlite://{}", db.display());
 
-    let first = hearth(&["migrate", "--database-url", &url]).output().unwrap();
-    let second = hearth(&["migrate", "--database-url", &url]).output().unwrap();
+    let first = hearth(&["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    let second = hearth(&["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
 
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(String::from_utf8_lossy(&second.stderr).contains("up to date"));
     let _ = std::fs::remove_file(db);
 }
@@ -158,10 +187,16 @@ fn sigterm_stops_the_server_cleanly() {
         probe.local_addr().unwrap().to_string()
     };
     let db = temp_db();
-    let mut child = hearth(&["serve", "--bind", &address, "--database-url", db.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = hearth(&[
+        "serve",
+        "--bind",
+        &address,
+        "--database-url",
+        db.to_str().unwrap(),
+    ])
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     wait_until_live(&address, &mut child);
 
     let killed = Command::new("kill")
@@ -172,7 +207,11 @@ fn sigterm_stops_the_server_cleanly() {
 
     assert!(killed.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
     assert!(stderr.contains("stopped"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     for suffix in ["", "-wal", "-shm"] {

@@ -261,7 +261,10 @@ mod tests {
         assert_eq!(parse("postgres://u@h/db").backend(), Backend::Postgres);
         assert_eq!(parse("postgresql://u@h/db").backend(), Backend::Postgres);
         assert_eq!(parse("sqlite://hearth.db").target(), "hearth.db");
-        assert_eq!(parse("sqlite:///var/lib/hearth.db").target(), "/var/lib/hearth.db");
+        assert_eq!(
+            parse("sqlite:///var/lib/hearth.db").target(),
+            "/var/lib/hearth.db"
+        );
         assert_eq!(parse("sqlite::memory:").target(), ":memory:");
         assert_eq!(parse("./data/hearth.db").backend(), Backend::Sqlite);
         assert_eq!(parse("hearth.db").target(), "hearth.db");
@@ -269,7 +272,13 @@ mod tests {
 
     #[test]
     fn unknown_schemes_and_empty_urls_are_refused() {
-        for url in ["", "  ", "mysql://root@localhost/db", "sqlite://", "postgres://"] {
+        for url in [
+            "",
+            "  ",
+            "mysql://root@localhost/db",
+            "sqlite://",
+            "postgres://",
+        ] {
             assert!(url.parse::<DatabaseUrl>().is_err(), "{url:?} was accepted");
         }
     }

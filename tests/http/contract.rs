@@ -81,6 +81,12 @@ fn every_operation_is_named_summarised_tagged_and_answers_problems() {
                 operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
                 "{at}: no tag"
             );
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                assert!(
+                    response["description"].is_string(),
+                    "{at} {status}: no description"
+                );
+            }
             let default = &operation["responses"]["default"];
             assert!(
                 default["content"]["application/problem+json"]["schema"]["$ref"]
