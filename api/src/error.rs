@@ -114,7 +114,11 @@ impl ApiError {
                 unavailable,
             ),
             Self::Persistence(
-                P::InvalidUrl(_) | P::Connect { .. } | P::Migration(_) | P::Database(_),
+                P::InvalidUrl(_)
+                | P::Connect { .. }
+                | P::Migration(_)
+                | P::Corrupt(_)
+                | P::Database(_),
             )
             | Self::Internal(_) => (
                 plain(
@@ -240,6 +244,28 @@ pub fn problem_response(
         response.insert_header((name, value));
     }
     response.json(problem)
+}
+
+impl ApiError {
+    /// One 422 answer listing every broken rule.
+    pub fn from_domain_errors(errors: Vec<DomainError>) -> Self {
+        Self::Validation(
+            errors
+                .into_iter()
+                .map(|error| match error {
+                    DomainError::Invalid {
+                        field,
+                        code,
+                        message,
+                    } => FieldError {
+                        field,
+                        code: code.to_owned(),
+                        message,
+                    },
+                })
+                .collect(),
+        )
+    }
 }
 
 impl From<validator::ValidationErrors> for ApiError {

@@ -1,13 +1,17 @@
 //! Hearth's REST API: actix-web handlers, extractors, middleware and the server builder used by
 //! both the `hearth` binary and the end-to-end tests.
 
+pub mod accounts;
 pub mod app;
+pub mod credentials;
 pub mod db;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod mail;
 pub mod middleware;
+pub mod responses;
 pub mod routes;
 pub mod settings;
 

@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::health;
+use crate::{accounts, health};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -12,5 +12,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/health")
             .service(health::check_liveness)
             .service(health::check_readiness),
+    )
+    .service(
+        scope("/v1/accounts")
+            .service(accounts::register_account)
+            .service(accounts::confirm_email),
     );
 }

@@ -3,7 +3,9 @@
 //! Plain Rust with no I/O, no web and no SQL, so every rule can be unit-tested on its own.
 //! Types that appear on the wire derive `utoipa::ToSchema` behind the `openapi` feature.
 
+pub mod account;
 mod error;
+pub mod mail;
 mod sensitive;
 
 pub use error::DomainError;

@@ -21,6 +21,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub mod tags {
     /// Liveness and readiness probes.
     pub const HEALTH: &str = "health";
+    /// Registration, confirmation and the caller's own account.
+    pub const ACCOUNTS: &str = "accounts";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -39,6 +41,9 @@ pub const BEARER: &str = "bearer";
     tags(
         (name = tags::HEALTH, description = "Probes for orchestrators and load balancers: \
             `live` says the process runs, `ready` that it can serve (database reachable, schema current)."),
+        (name = tags::ACCOUNTS, description = "Accounts of members, facilitators and clinic staff. \
+            Members appear under a display name they choose; nothing the API answers reveals \
+            whether an email address has an account."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -46,6 +46,9 @@ pub enum PersistenceError {
     /// Running or inspecting migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A stored value no longer parses as its domain type.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
     /// Any other database error; its details are for the log only.
     #[error("database error")]
     Database(#[source] diesel::result::Error),

@@ -3,10 +3,14 @@
 //! Functions here take a `&mut DbConnection` and never check one out themselves, so callers can
 //! compose them inside one transaction. Nothing above this crate writes SQL or names diesel.
 
+pub mod accounts;
 mod connection;
 mod error;
 pub mod health;
 pub mod migrations;
+pub mod outbox;
+mod schema;
+mod time;
 
 pub use connection::{
     Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, connect, pool, transaction,

@@ -110,6 +110,29 @@ impl TestApp {
         self.request(Method::POST, path)
     }
 
+    /// The mail queued for `recipient`, oldest first.
+    pub fn mails_to(&self, recipient: &str) -> Vec<hearth_domain::mail::OutgoingEmail> {
+        hearth_persistence::outbox::list_for(&mut self.database.connect(), recipient)
+            .expect("read the outbox")
+            .into_iter()
+            .map(|queued| queued.email)
+            .collect()
+    }
+
+    /// The code in the latest confirmation mail to `recipient`.
+    pub fn confirmation_code(&self, recipient: &str) -> String {
+        self.mails_to(recipient)
+            .iter()
+            .rev()
+            .find_map(|mail| {
+                mail.body.expose().lines().find_map(|line| {
+                    line.strip_prefix(hearth_domain::mail::CONFIRMATION_CODE_PREFIX)
+                        .map(str::to_owned)
+                })
+            })
+            .expect("a confirmation mail")
+    }
+
     /// Stops the server as SIGTERM would: in-flight requests finish first.
     pub async fn stop_gracefully(&self) {
         self.handle.stop(true).await;

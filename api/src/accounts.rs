@@ -1,0 +1,184 @@
+//! Registration and email confirmation.
+
+use actix_web::post;
+use actix_web::web::{Data, Json};
+use chrono::{Duration, Utc};
+use hearth_domain::account::{
+    self, AccountId, DisplayName, Email, EmailTokenPurpose, NewAccount, token_invalid,
+};
+use hearth_domain::{DomainError, Sensitive, mail as messages};
+use hearth_openapi::{Problem, tags};
+use hearth_persistence::{DbConnection, PersistenceError, accounts};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::credentials::{OneTimeToken, hash_password, hash_token};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::mail;
+use crate::responses::{Accepted, NoContent};
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "river@example.org",
+    "password": "lantern orbit cactus quiet",
+    "display_name": "River"
+}))]
+pub struct RegisterAccountRequest {
+    /// The owner's email address; trimmed and lower-cased, confirmed by a mailed code.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// 10 to 128 characters, not easy to guess, not containing the email address.
+    #[schema(format = Password, min_length = 10, max_length = 128)]
+    pub password: String,
+    /// The pseudonym other members see: 1 to 40 characters.
+    #[schema(min_length = 1, max_length = 40)]
+    pub display_name: String,
+}
+
+/// What happens after a registration.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationNextStep {
+    /// Enter the code mailed to the address.
+    ConfirmEmail,
+}
+
+/// A registration was taken. The answer is the same whether or not the address already had an
+/// account, so it reveals nothing about who uses Hearth.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"email": "river@example.org", "next_step": "confirm_email"}))]
+pub struct RegistrationResponse {
+    /// The normalised address the mail went to.
+    pub email: String,
+    /// What the client should do next.
+    pub next_step: RegistrationNextStep,
+}
+
+/// Register an account
+///
+/// Mails a one-time confirmation code to the address. Registering an address that already has
+/// an account answers exactly the same, changes nothing, and tells the owner by mail.
+#[utoipa::path(
+    tag = tags::ACCOUNTS,
+    request_body = RegisterAccountRequest,
+    responses(
+        (status = 202, description = "Registration taken; a mail is on its way", body = RegistrationResponse),
+        (status = 422, description = "`validation`: the email, password or display name breaks a rule",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("")]
+pub async fn register_account(
+    body: Json<RegisterAccountRequest>,
+    db: Data<Db>,
+) -> Result<Accepted<RegistrationResponse>, ApiError> {
+    let Json(request) = body;
+    let (email, display_name) = validate_registration(&request)?;
+    // Hashed for duplicates too, so both answers take the same time.
+    let password_hash = hash_password(Sensitive::new(request.password)).await?;
+    let new = NewAccount {
+        id: AccountId::new(),
+        email: email.clone(),
+        display_name,
+        password_hash,
+        created_at: Utc::now(),
+    };
+    match db.tx(move |c| register(c, &new)).await {
+        // A concurrent registration of the same address won the race; it has its own mail.
+        Ok(()) | Err(ApiError::Persistence(PersistenceError::Conflict { .. })) => {}
+        Err(error) => return Err(error),
+    }
+    Ok(Accepted(RegistrationResponse {
+        email: email.as_str().to_owned(),
+        next_step: RegistrationNextStep::ConfirmEmail,
+    }))
+}
+
+/// Every rule of a registration at once, so the client can show all problems together.
+fn validate_registration(
+    request: &RegisterAccountRequest,
+) -> Result<(Email, DisplayName), ApiError> {
+    let mut errors: Vec<DomainError> = Vec::new();
+    let email = Email::parse(&request.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let display_name = DisplayName::parse(&request.display_name)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Some(email) = &email
+        && let Err(e) = account::check_password(&request.password, email, &request.display_name)
+    {
+        errors.push(e);
+    }
+    match (email, display_name) {
+        (Some(email), Some(display_name)) if errors.is_empty() => Ok((email, display_name)),
+        _ => Err(ApiError::from_domain_errors(errors)),
+    }
+}
+
+fn register(c: &mut DbConnection, new: &NewAccount) -> Result<(), ApiError> {
+    let now = new.created_at;
+    if accounts::find_by_email(c, &new.email)?.is_some() {
+        mail::queue(c, &messages::already_registered(new.email.as_str()), now)?;
+        return Ok(());
+    }
+    let account = accounts::insert(c, new)?;
+    let code = OneTimeToken::generate()?;
+    accounts::insert_email_token(
+        c,
+        &code.hash,
+        account.id,
+        EmailTokenPurpose::ConfirmEmail,
+        now,
+        now + Duration::hours(messages::CONFIRMATION_VALID_HOURS),
+    )?;
+    let message = messages::confirm_email(
+        account.email.as_str(),
+        account.display_name.as_str(),
+        code.value.expose(),
+    );
+    Ok(mail::queue(c, &message, now)?)
+}
+
+/// A confirmation code from the mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "4f9c2a7e0b1d8c3f6a5e4d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"}))]
+pub struct ConfirmEmailRequest {
+    /// The code from the confirmation mail.
+    #[schema(min_length = 1, max_length = 128)]
+    pub token: String,
+}
+
+/// Confirm an email address
+///
+/// Uses up the code mailed at registration; the account can then log in. A code works once and
+/// for 24 hours.
+#[utoipa::path(
+    tag = tags::ACCOUNTS,
+    request_body = ConfirmEmailRequest,
+    responses(
+        (status = 204, description = "The address is confirmed"),
+        (status = 422, description = "`validation` on `token`: unknown, already used or expired",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/email-confirmations")]
+pub async fn confirm_email(
+    body: Json<ConfirmEmailRequest>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let token_hash = hash_token(&body.token);
+    db.tx(move |c| {
+        let now = Utc::now();
+        let account =
+            accounts::consume_email_token(c, &token_hash, EmailTokenPurpose::ConfirmEmail, now)?
+                .ok_or_else(token_invalid)?;
+        Ok(accounts::confirm_email(c, account, now)?)
+    })
+    .await?;
+    Ok(NoContent)
+}

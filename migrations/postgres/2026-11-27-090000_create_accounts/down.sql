@@ -1,0 +1,3 @@
+DROP TABLE outbox_emails;
+DROP TABLE email_tokens;
+DROP TABLE accounts;

@@ -1,0 +1,40 @@
+//! The tables, written by hand with portable types only (see STACK.md): UUIDs are `Text`,
+//! instants are naive UTC `Timestamp`s.
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        email_confirmed_at -> Nullable<Timestamp>,
+        password_hash -> Text,
+        display_name -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(email_tokens -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, email_tokens, outbox_emails);
