@@ -11,6 +11,8 @@ use actix_web::{App, HttpServer};
 use hearth_persistence::{PersistenceError, connect, migrations, pool};
 use utoipa_actix_web::AppExt;
 
+use crate::auth::TokenKeys;
+use crate::credentials::OneTimeToken;
 use crate::db::Db;
 use crate::docs::{self, Contract};
 use crate::settings::{DatabaseSettings, ServeSettings};
@@ -25,6 +27,26 @@ pub fn prepare_database(settings: &DatabaseSettings) -> Result<Db, PersistenceEr
         log::info!("applied migrations: {}", applied.join(", "));
     }
     Ok(Db::new(pool(&settings.url, settings.pool())))
+}
+
+/// The token keys from the settings. Without `HEARTH_JWT_SECRET` a random secret is drawn, so
+/// a development server works with nothing configured; its tokens die with the process.
+pub fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
+    let current = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            log::warn!(
+                "HEARTH_JWT_SECRET is not set: tokens are signed with a random key and stop \
+                 working when this process stops"
+            );
+            OneTimeToken::generate()?.value
+        }
+    };
+    Ok(TokenKeys::new(
+        &current,
+        &settings.jwt_previous_secrets,
+        chrono::Duration::seconds(i64::from(settings.access_token_ttl_secs)),
+    ))
 }
 
 /// Extra routes mounted beside the documented ones; `serve` passes [`no_extra_routes`].
@@ -44,6 +66,7 @@ pub fn server(
 ) -> anyhow::Result<Server> {
     let contract = Data::from(Arc::new(Contract::new(&docs::openapi())?));
     let db = Data::new(db);
+    let keys = Data::new(token_keys(settings)?);
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -53,6 +76,7 @@ pub fn server(
             .into_app()
             .app_data(db.clone())
             .app_data(contract.clone())
+            .app_data(keys.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

@@ -19,6 +19,9 @@ pub enum ApiError {
     /// Storage failed or found nothing.
     #[error(transparent)]
     Persistence(#[from] PersistenceError),
+    /// No valid access token: missing, malformed, tampered, expired, or for another audience.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
     /// The request is malformed: unparsable JSON, wrong field types, bad path or query.
     #[error("{0}")]
     BadRequest(String),
@@ -77,6 +80,36 @@ impl ApiError {
                 Vec::new(),
             ),
             Self::Validation(errors) => (validation_problem(errors.clone()), Vec::new()),
+            Self::Domain(DomainError::InvalidCredentials) => (
+                plain(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-grant",
+                    "Invalid credentials",
+                    Some("Invalid credentials.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::Domain(DomainError::EmailUnconfirmed) => (
+                plain(
+                    StatusCode::FORBIDDEN,
+                    "email-unconfirmed",
+                    "The email address is not confirmed",
+                    Some("Enter the code from the confirmation mail first.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::Unauthenticated(reason) => (
+                plain(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "Authentication required",
+                    Some(format!("{reason}.")),
+                ),
+                vec![(
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"hearth\", error=\"invalid_token\"".to_owned(),
+                )],
+            ),
             Self::Persistence(P::NotFound { entity, .. }) => (
                 plain(
                     StatusCode::NOT_FOUND,
@@ -177,7 +210,7 @@ impl ApiError {
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported-media-type",
                     "Unsupported media type",
-                    Some("Send the body as application/json.".to_owned()),
+                    Some("Send the body in the media type the operation documents.".to_owned()),
                 ),
                 Vec::new(),
             ),
@@ -252,16 +285,17 @@ impl ApiError {
         Self::Validation(
             errors
                 .into_iter()
-                .map(|error| match error {
+                .filter_map(|error| match error {
                     DomainError::Invalid {
                         field,
                         code,
                         message,
-                    } => FieldError {
+                    } => Some(FieldError {
                         field,
                         code: code.to_owned(),
                         message,
-                    },
+                    }),
+                    DomainError::InvalidCredentials | DomainError::EmailUnconfirmed => None,
                 })
                 .collect(),
         )

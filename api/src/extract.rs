@@ -3,7 +3,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::error::{
+    JsonPayloadError, PathError, PayloadError, QueryPayloadError, UrlencodedError,
+};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 use validator::Validate;
@@ -17,6 +19,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: u64) {
         web::JsonConfig::default()
             .limit(limit)
             .error_handler(move |error, _| json_error(error, max_body_bytes).into()),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(limit)
+            .error_handler(move |error, _| form_error(error, max_body_bytes).into()),
     )
     .app_data(web::PayloadConfig::default().limit(limit))
     .app_data(web::PathConfig::default().error_handler(|error, _| path_error(&error).into()))
@@ -37,6 +44,19 @@ fn json_error(error: JsonPayloadError, limit: u64) -> ApiError {
             ApiError::BadRequest(format!("The body cannot be read: {error}."))
         }
         other => ApiError::Internal(other.to_string()),
+    }
+}
+
+fn form_error(error: UrlencodedError, limit: u64) -> ApiError {
+    match error {
+        UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        UrlencodedError::ContentType => ApiError::UnsupportedMediaType,
+        UrlencodedError::Parse(error) => {
+            ApiError::BadRequest(format!("The form cannot be read: {error}."))
+        }
+        other => ApiError::BadRequest(format!("The form cannot be read: {other}.")),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod credentials;
 pub mod db;
 pub mod docs;
@@ -10,10 +11,12 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod mail;
+pub mod me;
 pub mod middleware;
 pub mod responses;
 pub mod routes;
 pub mod settings;
+pub mod tokens;
 
 pub use app::{no_extra_routes, prepare_database, server};
 pub use db::Db;

@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, health};
+use crate::{accounts, health, me, tokens};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -17,5 +17,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/v1/accounts")
             .service(accounts::register_account)
             .service(accounts::confirm_email),
+    )
+    .service(
+        scope("/v1/auth")
+            .service(tokens::issue_token)
+            .service(tokens::revoke_token),
+    )
+    .service(
+        scope("/v1/me")
+            .service(me::get_me)
+            .service(me::delete_my_sessions),
     );
 }

@@ -56,6 +56,17 @@ pub struct ServeSettings {
     #[arg(long, env = "HEARTH_JWT_SECRET", hide_env_values = true, value_parser = parse_jwt_secret)]
     pub jwt_secret: Option<Sensitive<String>>,
 
+    /// Earlier signing secrets, comma-separated: tokens they signed stay valid until they
+    /// expire, so rotating the secret logs nobody out.
+    #[arg(long = "jwt-previous-secrets", env = "HEARTH_JWT_PREVIOUS_SECRETS", hide_env_values = true,
+          value_delimiter = ',', value_parser = parse_jwt_secret)]
+    pub jwt_previous_secrets: Vec<Sensitive<String>>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long = "access-token-ttl-secs", env = "HEARTH_ACCESS_TOKEN_TTL_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(60..=86_400))]
+    pub access_token_ttl_secs: u32,
+
     /// Origins allowed to call the API from a browser, comma-separated (`*` for any). Empty:
     /// no cross-origin browser access; native apps and servers are unaffected.
     #[arg(long = "cors-origins", env = "HEARTH_CORS_ORIGINS", value_delimiter = ',',
@@ -91,6 +102,8 @@ impl ServeSettings {
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,
+            jwt_previous_secrets: Vec::new(),
+            access_token_ttl_secs: 900,
             cors_origins: Vec::new(),
             max_body_bytes: 256 * 1024,
             workers: None,

@@ -255,6 +255,16 @@ pub struct Account {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Account {
+    /// Whether the owner may get tokens: only after confirming the address.
+    pub fn may_log_in(&self) -> Result<(), DomainError> {
+        match self.email_confirmed_at {
+            Some(_) => Ok(()),
+            None => Err(DomainError::EmailUnconfirmed),
+        }
+    }
+}
+
 /// A registration that passed every rule, ready to store.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -321,10 +331,28 @@ mod tests {
         assert!(DisplayName::parse("bad\u{7}name").is_err());
     }
 
+    #[test]
+    fn only_confirmed_accounts_may_log_in() {
+        let now = Utc::now();
+        let mut account = Account {
+            id: AccountId::new(),
+            email: email("sam@example.org"),
+            email_confirmed_at: None,
+            display_name: DisplayName::parse("Sam").unwrap(),
+            role: PlatformRole::Member,
+            created_at: now,
+            updated_at: now,
+        };
+        assert_eq!(account.may_log_in(), Err(DomainError::EmailUnconfirmed));
+        account.email_confirmed_at = Some(now);
+        assert_eq!(account.may_log_in(), Ok(()));
+    }
+
     fn password_code(password: &str) -> Option<&'static str> {
         match check_password(password, &email("sam.doe@example.org"), "River") {
             Ok(()) => None,
             Err(DomainError::Invalid { code, .. }) => Some(code),
+            Err(other) => panic!("unexpected {other:?}"),
         }
     }
 

@@ -13,4 +13,11 @@ pub enum DomainError {
         /// An English explanation.
         message: String,
     },
+    /// The email and password (or client id and secret) do not match an account. Says nothing
+    /// about which part was wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The account has not confirmed its email address yet.
+    #[error("the email address is not confirmed yet")]
+    EmailUnconfirmed,
 }

@@ -23,6 +23,8 @@ pub mod tags {
     pub const HEALTH: &str = "health";
     /// Registration, confirmation and the caller's own account.
     pub const ACCOUNTS: &str = "accounts";
+    /// Tokens: logging in, refreshing, logging out.
+    pub const AUTH: &str = "auth";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -44,6 +46,9 @@ pub const BEARER: &str = "bearer";
         (name = tags::ACCOUNTS, description = "Accounts of members, facilitators and clinic staff. \
             Members appear under a display name they choose; nothing the API answers reveals \
             whether an email address has an account."),
+        (name = tags::AUTH, description = "OAuth 2 style tokens. Access tokens are short-lived \
+            JWTs sent as `Authorization: Bearer`; refresh tokens are opaque, single use and \
+            rotated on every use."),
     ),
     components(schemas(Problem, FieldError)),
 )]

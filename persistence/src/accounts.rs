@@ -96,6 +96,21 @@ pub fn find_by_email(
         .transpose()
 }
 
+/// The account registered with this email and its password hash, for logging in.
+pub fn find_credentials(
+    c: &mut DbConnection,
+    email: &Email,
+) -> Result<Option<(Account, String)>, PersistenceError> {
+    let found: Option<(AccountRow, String)> = accounts::table
+        .filter(accounts::email.eq(email.as_str()))
+        .select((AccountRow::as_select(), accounts::password_hash))
+        .first(c)
+        .optional()?;
+    found
+        .map(|(row, hash)| Ok((Account::try_from(row)?, hash)))
+        .transpose()
+}
+
 /// Marks the account's email as confirmed (once; later calls keep the first instant).
 pub fn confirm_email(
     c: &mut DbConnection,

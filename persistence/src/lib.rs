@@ -9,6 +9,7 @@ mod error;
 pub mod health;
 pub mod migrations;
 pub mod outbox;
+pub mod refresh_tokens;
 mod schema;
 mod time;
 

@@ -37,4 +37,23 @@ diesel::table! {
 }
 
 diesel::joinable!(email_tokens -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, email_tokens, outbox_emails);
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        account_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    email_tokens,
+    outbox_emails,
+    refresh_tokens
+);

@@ -7,6 +7,7 @@
 )]
 
 mod accounts;
+mod auth;
 mod availability;
 mod contract;
 mod errors;

@@ -52,6 +52,30 @@ macro_rules! on_both_backends {
     )*};
 }
 
+/// The signing secret every test app uses, so tests can forge tokens.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// The password of accounts made by [`TestApp::member`].
+pub const MEMBER_PASSWORD: &str = "lantern orbit cactus quiet";
+
+/// A logged-in member.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Their email.
+    pub email: String,
+    /// A valid access token.
+    pub access_token: String,
+    /// A live refresh token.
+    pub refresh_token: String,
+}
+
+impl Member {
+    /// `Authorization: Bearer <access token>`.
+    pub fn bearer(&self) -> (&'static str, String) {
+        ("authorization", format!("Bearer {}", self.access_token))
+    }
+}
+
 /// A running Hearth server on its own fresh database.
 #[derive(Debug)]
 pub struct TestApp {
@@ -80,6 +104,7 @@ impl TestApp {
         let mut settings = ServeSettings::for_database(database.url());
         settings.workers = std::num::NonZeroUsize::new(1);
         settings.shutdown_timeout_secs = 5;
+        settings.jwt_secret = Some(hearth_domain::Sensitive::new(TEST_JWT_SECRET.to_owned()));
         adjust(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
@@ -131,6 +156,41 @@ impl TestApp {
                 })
             })
             .expect("a confirmation mail")
+    }
+
+    /// Registers and confirms an account, then logs it in.
+    pub async fn member(&self, email: &str, display_name: &str) -> Member {
+        let registered = Reply::of(self.post("/v1/accounts").send_json(&serde_json::json!({
+            "email": email, "password": MEMBER_PASSWORD, "display_name": display_name,
+        })))
+        .await;
+        assert_eq!(registered.status, 202, "{}", registered.text());
+        let code = self.confirmation_code(email);
+        let confirmed = Reply::of(
+            self.post("/v1/accounts/email-confirmations")
+                .send_json(&serde_json::json!({ "token": code })),
+        )
+        .await;
+        assert_eq!(confirmed.status, 204, "{}", confirmed.text());
+        let tokens = Reply::of(self.post("/v1/auth/token").send_form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", MEMBER_PASSWORD),
+        ]))
+        .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.text());
+        let body = tokens.json();
+        Member {
+            email: email.to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+        }
     }
 
     /// Stops the server as SIGTERM would: in-flight requests finish first.

@@ -1,0 +1,237 @@
+//! The OAuth 2 style token endpoint, and revocation.
+
+use std::sync::LazyLock;
+
+use actix_web::web::{self, Data, Form};
+use actix_web::{HttpResponse, http::header, post};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use chrono::{Duration, Utc};
+use hearth_domain::account::{Account, Email};
+use hearth_domain::{DomainError, Sensitive};
+use hearth_openapi::{Problem, tags};
+use hearth_persistence::refresh_tokens::{self, Redemption};
+use hearth_persistence::{DbConnection, accounts};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{AuthUser, TokenKeys};
+use crate::credentials::{OneTimeToken, hash_token};
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::responses::NoContent;
+
+/// How long a login session lasts without being used.
+const REFRESH_TOKEN_DAYS: i64 = 30;
+
+/// A token request, form-encoded as OAuth 2 (RFC 6749) asks.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+pub enum TokenRequest {
+    /// Log in with email and password.
+    Password {
+        /// The account's email address.
+        #[schema(example = "river@example.org")]
+        username: String,
+        /// The account's password.
+        #[schema(format = Password, example = "lantern orbit cactus quiet")]
+        password: String,
+    },
+    /// Exchange a refresh token for new tokens; the old refresh token stops working.
+    RefreshToken {
+        /// The refresh token from the previous answer.
+        refresh_token: String,
+    },
+}
+
+/// Fresh tokens.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjNmMmExYyJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "refresh_token": "9b1f3c0e7a6d4b2f8e5c1a0d3b7f6e2c9a8d5b4f1e0c7a3d2b6f9e8c5a1d4b7f"
+}))]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single use: exchange it for new tokens before the access token expires.
+    pub refresh_token: String,
+}
+
+/// Get tokens
+///
+/// `grant_type=password` logs in with `username` (the email) and `password`;
+/// `grant_type=refresh_token` rotates a refresh token. A refresh token that was already used
+/// revokes its whole session: a replay means it was stolen. Failures say "invalid credentials"
+/// and nothing more.
+#[utoipa::path(
+    tag = tags::AUTH,
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 400, description = "`invalid-grant`: wrong credentials, or an unknown, expired, used or revoked refresh token; `bad-request`: a malformed form",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email-unconfirmed`: the account must confirm its email first",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/token")]
+pub async fn issue_token(
+    Form(request): Form<TokenRequest>,
+    db: Data<Db>,
+    keys: Data<TokenKeys>,
+) -> Result<HttpResponse, ApiError> {
+    let keys = keys.into_inner();
+    let tokens = match request {
+        TokenRequest::Password { username, password } => {
+            let account = check_password_grant(&db, username, Sensitive::new(password)).await?;
+            db.tx(move |c| start_session(c, &keys, &account, None))
+                .await?
+        }
+        TokenRequest::RefreshToken { refresh_token } => {
+            let token_hash = hash_token(&refresh_token);
+            // A replay must commit its revocation, so the refusal is decided after the transaction.
+            db.tx(move |c| rotate_session(c, &keys, &token_hash))
+                .await?
+                .ok_or(DomainError::InvalidCredentials)?
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(tokens))
+}
+
+async fn check_password_grant(
+    db: &Db,
+    username: String,
+    password: Sensitive<String>,
+) -> Result<Account, ApiError> {
+    let email = Email::parse(&username).ok();
+    let found = db
+        .run(move |c| match email {
+            Some(email) => Ok(accounts::find_credentials(c, &email)?),
+            None => Ok(None),
+        })
+        .await?;
+    let (account, hash) = match found {
+        Some((account, hash)) => (Some(account), Some(hash)),
+        None => (None, None),
+    };
+    let matches = verify_password(password, hash).await?;
+    let account = account
+        .filter(|_| matches)
+        .ok_or(DomainError::InvalidCredentials)?;
+    account.may_log_in()?;
+    Ok(account)
+}
+
+/// Verifies against the stored hash, or against a stand-in when there is none, so an unknown
+/// email takes as long to refuse as a wrong password.
+async fn verify_password(
+    password: Sensitive<String>,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    static STAND_IN: LazyLock<Option<String>> = LazyLock::new(|| {
+        Argon2::default()
+            .hash_password(b"no account has this password")
+            .ok()
+            .map(|hash| hash.to_string())
+    });
+    web::block(move || {
+        let Some(hash) = stored.as_ref().or(STAND_IN.as_ref()) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(password.expose().as_bytes(), hash.as_str())
+            .is_ok();
+        matches && stored.is_some()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn start_session(
+    c: &mut DbConnection,
+    keys: &TokenKeys,
+    account: &Account,
+    family: Option<String>,
+) -> Result<TokenResponse, ApiError> {
+    let now = Utc::now();
+    let refresh = OneTimeToken::generate()?;
+    let family = family.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    refresh_tokens::insert(
+        c,
+        &refresh.hash,
+        &family,
+        account.id,
+        now,
+        now + Duration::days(REFRESH_TOKEN_DAYS),
+    )?;
+    Ok(TokenResponse {
+        access_token: keys.issue(account.id, account.role, now)?,
+        token_type: "Bearer",
+        expires_in: keys.access_ttl().num_seconds(),
+        refresh_token: refresh.value.expose().clone(),
+    })
+}
+
+fn rotate_session(
+    c: &mut DbConnection,
+    keys: &TokenKeys,
+    token_hash: &str,
+) -> Result<Option<TokenResponse>, ApiError> {
+    match refresh_tokens::redeem(c, token_hash, Utc::now())? {
+        Redemption::Redeemed { family, account } => {
+            let account = accounts::get(c, account)?;
+            Ok(Some(start_session(c, keys, &account, Some(family))?))
+        }
+        Redemption::Replayed { account } => {
+            log::warn!("refresh token replayed for account {account}; its session is revoked");
+            Ok(None)
+        }
+        Redemption::Invalid => Ok(None),
+    }
+}
+
+/// A refresh token to revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// The refresh token of the session to end.
+    pub token: String,
+}
+
+/// Log out one session
+///
+/// Revokes the session a refresh token belongs to. As RFC 7009 asks, the answer is the same
+/// whether or not the token was known; only the caller's own sessions can be revoked.
+#[utoipa::path(
+    tag = tags::AUTH,
+    security(("bearer" = [])),
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 204, description = "The session, if it was the caller's, is over"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/revoke")]
+pub async fn revoke_token(
+    user: AuthUser,
+    Form(request): Form<RevokeRequest>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let token_hash = hash_token(&request.token);
+    db.run(move |c| {
+        Ok(refresh_tokens::revoke_session_of(
+            c,
+            &token_hash,
+            user.id,
+            Utc::now(),
+        )?)
+    })
+    .await?;
+    Ok(NoContent)
+}
