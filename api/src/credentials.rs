@@ -49,6 +49,12 @@ pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.trim().as_bytes()))
 }
 
+/// A stable, non-reversible key for a personal value (an attempted email, a client address),
+/// so throttling can count attempts without storing who made them.
+pub fn fingerprint(kind: &str, value: &str) -> String {
+    hex(&Sha256::digest(format!("{kind}:{value}").as_bytes()))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

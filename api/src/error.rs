@@ -98,6 +98,19 @@ impl ApiError {
                 ),
                 Vec::new(),
             ),
+            Self::Domain(DomainError::Throttled {
+                retry_after_seconds,
+            }) => (
+                plain(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-attempts",
+                    "Too many attempts",
+                    Some(format!(
+                        "Too many failed attempts. Try again in {retry_after_seconds} seconds."
+                    )),
+                ),
+                vec![(header::RETRY_AFTER, retry_after_seconds.to_string())],
+            ),
             Self::Unauthenticated(reason) => (
                 plain(
                     StatusCode::UNAUTHORIZED,
@@ -295,7 +308,9 @@ impl ApiError {
                         code: code.to_owned(),
                         message,
                     }),
-                    DomainError::InvalidCredentials | DomainError::EmailUnconfirmed => None,
+                    DomainError::InvalidCredentials
+                    | DomainError::EmailUnconfirmed
+                    | DomainError::Throttled { .. } => None,
                 })
                 .collect(),
         )

@@ -3,19 +3,22 @@
 use std::sync::LazyLock;
 
 use actix_web::web::{self, Data, Form};
-use actix_web::{HttpResponse, http::header, post};
+use std::net::IpAddr;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, post};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{Duration, Utc};
 use hearth_domain::account::{Account, Email};
+use hearth_domain::throttle::{PER_ACCOUNT, PER_CLIENT};
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::refresh_tokens::{self, Redemption};
-use hearth_persistence::{DbConnection, accounts};
+use hearth_persistence::{DbConnection, accounts, login_failures};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, TokenKeys};
-use crate::credentials::{OneTimeToken, hash_token};
+use crate::credentials::{OneTimeToken, fingerprint, hash_token};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::responses::NoContent;
@@ -67,7 +70,8 @@ pub struct TokenResponse {
 /// `grant_type=password` logs in with `username` (the email) and `password`;
 /// `grant_type=refresh_token` rotates a refresh token. A refresh token that was already used
 /// revokes its whole session: a replay means it was stolen. Failures say "invalid credentials"
-/// and nothing more.
+/// and nothing more. After 5 failed logins for one email, or 30 from one client address, within
+/// 15 minutes, attempts answer 429 until the oldest failure is 15 minutes old.
 #[utoipa::path(
     tag = tags::AUTH,
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -77,10 +81,14 @@ pub struct TokenResponse {
          body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email-unconfirmed`: the account must confirm its email first",
          body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: wait as `Retry-After` says",
+         body = Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds until attempts are considered again"))),
     )
 )]
 #[post("/token")]
 pub async fn issue_token(
+    req: HttpRequest,
     Form(request): Form<TokenRequest>,
     db: Data<Db>,
     keys: Data<TokenKeys>,
@@ -88,7 +96,9 @@ pub async fn issue_token(
     let keys = keys.into_inner();
     let tokens = match request {
         TokenRequest::Password { username, password } => {
-            let account = check_password_grant(&db, username, Sensitive::new(password)).await?;
+            let client = req.peer_addr().map(|peer| peer.ip());
+            let account =
+                check_password_grant(&db, &username, Sensitive::new(password), client).await?;
             db.tx(move |c| start_session(c, &keys, &account, None))
                 .await?
         }
@@ -105,12 +115,30 @@ pub async fn issue_token(
         .json(tokens))
 }
 
+/// Throttles, then checks the credentials; failures count against the attempted email and the
+/// client address, whether or not an account has that email.
 async fn check_password_grant(
     db: &Db,
-    username: String,
+    username: &str,
     password: Sensitive<String>,
+    client: Option<IpAddr>,
 ) -> Result<Account, ApiError> {
-    let email = Email::parse(&username).ok();
+    let account_key = fingerprint("account", &username.trim().to_lowercase());
+    let client_key = client.map(|ip| fingerprint("client", &ip.to_string()));
+    let keys = (account_key.clone(), client_key.clone());
+    db.run(move |c| {
+        let now = Utc::now();
+        let failures = login_failures::since(c, &keys.0, PER_ACCOUNT.window_start(now))?;
+        PER_ACCOUNT.check(failures.count, failures.oldest, now)?;
+        if let Some(client_key) = &keys.1 {
+            let failures = login_failures::since(c, client_key, PER_CLIENT.window_start(now))?;
+            PER_CLIENT.check(failures.count, failures.oldest, now)?;
+        }
+        Ok(())
+    })
+    .await?;
+
+    let email = Email::parse(username).ok();
     let found = db
         .run(move |c| match email {
             Some(email) => Ok(accounts::find_credentials(c, &email)?),
@@ -122,9 +150,26 @@ async fn check_password_grant(
         None => (None, None),
     };
     let matches = verify_password(password, hash).await?;
-    let account = account
-        .filter(|_| matches)
-        .ok_or(DomainError::InvalidCredentials)?;
+    let outcome = db
+        .run(move |c| {
+            let now = Utc::now();
+            match account.filter(|_| matches) {
+                Some(account) => {
+                    login_failures::clear(c, &account_key)?;
+                    Ok(Some(account))
+                }
+                None => {
+                    let subjects: Vec<&str> = std::iter::once(account_key.as_str())
+                        .chain(client_key.as_deref())
+                        .collect();
+                    let forget_before = now - PER_ACCOUNT.window.max(PER_CLIENT.window);
+                    login_failures::record(c, &subjects, now, forget_before)?;
+                    Ok(None)
+                }
+            }
+        })
+        .await?;
+    let account = outcome.ok_or(DomainError::InvalidCredentials)?;
     account.may_log_in()?;
     Ok(account)
 }

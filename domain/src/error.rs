@@ -17,6 +17,12 @@ pub enum DomainError {
     /// about which part was wrong.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failed attempts lately; try again after the given number of seconds.
+    #[error("too many failed attempts; retry in {retry_after_seconds} s")]
+    Throttled {
+        /// Seconds until an attempt will be considered again.
+        retry_after_seconds: u64,
+    },
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

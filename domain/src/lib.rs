@@ -7,6 +7,7 @@ pub mod account;
 mod error;
 pub mod mail;
 mod sensitive;
+pub mod throttle;
 
 pub use error::DomainError;
 pub use sensitive::Sensitive;

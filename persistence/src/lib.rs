@@ -7,6 +7,7 @@ pub mod accounts;
 mod connection;
 mod error;
 pub mod health;
+pub mod login_failures;
 pub mod migrations;
 pub mod outbox;
 pub mod refresh_tokens;

@@ -51,9 +51,18 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        subject -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     email_tokens,
+    login_failures,
     outbox_emails,
     refresh_tokens
 );

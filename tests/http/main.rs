@@ -14,3 +14,4 @@ mod errors;
 mod health;
 mod middleware;
 mod schema;
+mod throttling;
