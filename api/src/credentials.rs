@@ -10,14 +10,17 @@ use crate::error::ApiError;
 /// Hashes a password with argon2id at OWASP's recommended cost (19 MiB, 2 passes, 1 lane) on
 /// the blocking pool: it takes tens of milliseconds of CPU by design.
 pub async fn hash_password(password: Sensitive<String>) -> Result<String, ApiError> {
-    web::block(move || {
-        Argon2::default()
-            .hash_password(password.expose().as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    web::block(move || hash_password_now(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// [`hash_password`] on the calling thread, for the command line.
+pub fn hash_password_now(password: &Sensitive<String>) -> Result<String, ApiError> {
+    Argon2::default()
+        .hash_password(password.expose().as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
 }
 
 /// A random one-time token: the value goes to its owner, only the hash is stored.

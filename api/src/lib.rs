@@ -2,6 +2,7 @@
 //! both the `hearth` binary and the end-to-end tests.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod credentials;

@@ -32,6 +32,25 @@ enum Command {
     Migrate(DatabaseSettings),
     /// Print the OpenAPI document to stdout.
     Openapi,
+    /// Manage administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Make an account an administrator. An existing account is promoted; for a new one, pipe
+    /// its password on standard input (`printf '%s' "$PASSWORD" | hearth admin create …`).
+    Create {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The administrator's email address.
+        #[arg(long)]
+        email: String,
+        /// The display name of a new account.
+        #[arg(long = "display-name", default_value = "Administrator")]
+        display_name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +70,11 @@ fn main() -> ExitCode {
         Command::Serve(settings) => serve(&settings),
         Command::Migrate(settings) => migrate(&settings),
         Command::Openapi => print_openapi(),
+        Command::Admin(AdminCommand::Create {
+            database,
+            email,
+            display_name,
+        }) => create_admin(&database, &email, &display_name),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,6 +135,60 @@ fn migrate(settings: &DatabaseSettings) -> anyhow::Result<()> {
         log::info!("{}: applied {}", settings.url, applied.join(", "));
     }
     Ok(())
+}
+
+fn create_admin(
+    settings: &DatabaseSettings,
+    email: &str,
+    display_name: &str,
+) -> anyhow::Result<()> {
+    let mut connection = hearth_persistence::connect(&settings.url)?;
+    hearth_persistence::migrations::run_pending(&mut connection)?;
+    let password = read_password_from_stdin()?;
+    let outcome = hearth_api::admin::create_admin(&mut connection, email, display_name, password)
+        .map_err(|error| anyhow::anyhow!(describe_api_error(&error)))?;
+    let what = match outcome {
+        hearth_api::admin::AdminCreated::Promoted => "promoted the existing account",
+        hearth_api::admin::AdminCreated::Created => "created a new account",
+    };
+    log::info!("{email} is an administrator ({what})");
+    Ok(())
+}
+
+/// The first line of standard input when it is piped, never from a terminal prompt echo.
+fn read_password_from_stdin() -> anyhow::Result<Option<hearth_domain::Sensitive<String>>> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    Ok((!password.is_empty()).then(|| hearth_domain::Sensitive::new(password)))
+}
+
+/// The problem a request would have answered, as one line for the operator.
+fn describe_api_error(error: &hearth_api::ApiError) -> String {
+    match error {
+        hearth_api::ApiError::Internal(reason) => return reason.clone(),
+        hearth_api::ApiError::Persistence(error) => return error.to_string(),
+        _ => {}
+    }
+    let (problem, _) = error.problem();
+    let fields: Vec<String> = problem
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.field, e.message))
+        .collect();
+    match (fields.is_empty(), problem.detail) {
+        (false, _) => fields.join("; "),
+        (true, Some(detail)) => detail,
+        (true, None) => problem.title,
+    }
 }
 
 fn print_openapi() -> anyhow::Result<()> {

@@ -218,3 +218,82 @@ fn sigterm_stops_the_server_cleanly() {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
+
+fn admin_create(db: &std::path::Path, email: &str, stdin: Option<&str>) -> Output {
+    let mut child = hearth(&[
+        "admin",
+        "create",
+        "--database-url",
+        db.to_str().unwrap(),
+        "--email",
+        email,
+    ])
+    .stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn role_of(db: &std::path::Path, email: &str) -> Option<hearth_domain::account::PlatformRole> {
+    let url = hearth_persistence::DatabaseUrl::sqlite(db.display().to_string());
+    let mut c = hearth_persistence::connect(&url).unwrap();
+    let email = hearth_domain::account::Email::parse(email).unwrap();
+    hearth_persistence::accounts::find_by_email(&mut c, &email)
+        .unwrap()
+        .map(|account| {
+            assert!(
+                account.email_confirmed_at.is_some(),
+                "an admin is confirmed"
+            );
+            account.role
+        })
+}
+
+#[test]
+fn admin_create_makes_a_new_account_then_promotes_an_existing_one() {
+    use hearth_domain::account::PlatformRole;
+    let db = temp_db();
+
+    let created = admin_create(&db, "Ops@Example.org", Some("lantern orbit cactus quiet\n"));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(role_of(&db, "ops@example.org"), Some(PlatformRole::Admin));
+
+    let again = admin_create(&db, "ops@example.org", None);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("promoted"));
+    assert_eq!(role_of(&db, "ops@example.org"), Some(PlatformRole::Admin));
+}
+
+#[test]
+fn admin_create_refuses_a_weak_or_missing_password_in_one_line() {
+    let db = temp_db();
+
+    let weak = admin_create(&db, "ops@example.org", Some("password123\n"));
+    let missing = admin_create(&db, "ops@example.org", None);
+
+    assert_one_line_failure(&weak, "password");
+    assert_one_line_failure(&missing, "standard input");
+    assert_eq!(role_of(&db, "ops@example.org"), None);
+}

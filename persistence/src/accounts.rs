@@ -111,6 +111,28 @@ pub fn find_credentials(
         .transpose()
 }
 
+/// Gives the account a platform role.
+pub fn set_role(
+    c: &mut DbConnection,
+    id: AccountId,
+    role: PlatformRole,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let changed = diesel::update(accounts::table.find(id.to_string()))
+        .set((
+            accounts::role.eq(role.as_str()),
+            accounts::updated_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    if changed == 0 {
+        return Err(PersistenceError::NotFound {
+            entity: "account",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Marks the account's email as confirmed (once; later calls keep the first instant).
 pub fn confirm_email(
     c: &mut DbConnection,

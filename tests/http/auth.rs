@@ -258,6 +258,18 @@ on_both_backends! {
         assert_invalid_token(&sessions);
     }
 
+    async fn a_promoted_admin_gets_the_admin_role_in_new_tokens(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        app.member("ops@example.org", "Ops").await;
+
+        let outcome = hearth_api::admin::create_admin(&mut app.database.connect(), "ops@example.org", "Ops", None).unwrap();
+        let tokens = login(&app, "ops@example.org", MEMBER_PASSWORD).await.json();
+
+        assert_eq!(outcome, hearth_api::admin::AdminCreated::Promoted);
+        let reply = me(&app, Some(format!("Bearer {}", tokens["access_token"].as_str().unwrap()))).await;
+        assert_eq!(reply.json()["role"], "admin");
+    }
+
     async fn malformed_token_requests_are_problems(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
 
