@@ -1,7 +1,7 @@
 //! Registration and email confirmation.
 
 use actix_web::post;
-use actix_web::web::{Data, Json};
+use actix_web::web::Data;
 use chrono::{Duration, Utc};
 use hearth_domain::account::{
     self, AccountId, DisplayName, Email, EmailTokenPurpose, NewAccount, token_invalid,
@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::credentials::{OneTimeToken, hash_password, hash_token};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::extract::JsonObject;
 use crate::mail;
 use crate::responses::{Accepted, NoContent};
 
@@ -72,10 +73,9 @@ pub struct RegistrationResponse {
 )]
 #[post("")]
 pub async fn register_account(
-    body: Json<RegisterAccountRequest>,
+    JsonObject(request): JsonObject<RegisterAccountRequest>,
     db: Data<Db>,
 ) -> Result<Accepted<RegistrationResponse>, ApiError> {
-    let Json(request) = body;
     let (email, display_name) = validate_registration(&request)?;
     // Hashed for duplicates too, so both answers take the same time.
     let password_hash = hash_password(Sensitive::new(request.password)).await?;
@@ -168,7 +168,7 @@ pub struct ConfirmEmailRequest {
 )]
 #[post("/email-confirmations")]
 pub async fn confirm_email(
-    body: Json<ConfirmEmailRequest>,
+    JsonObject(body): JsonObject<ConfirmEmailRequest>,
     db: Data<Db>,
 ) -> Result<NoContent, ApiError> {
     let token_hash = hash_token(&body.token);

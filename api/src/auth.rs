@@ -77,11 +77,12 @@ impl TokenKeys {
         self.access_ttl
     }
 
-    /// Signs an access token for `account`.
+    /// Signs an access token for `account` in login session `session`.
     pub fn issue(
         &self,
         account: AccountId,
         role: PlatformRole,
+        session: &str,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
         let claims = Claims {
@@ -94,6 +95,7 @@ impl TokenKeys {
             jti: uuid::Uuid::now_v7().to_string(),
             roles: vec![role],
             scopes: Vec::new(),
+            sid: Some(session.to_owned()),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.current_kid.clone());
@@ -146,6 +148,9 @@ pub struct Claims {
     pub roles: Vec<PlatformRole>,
     /// Granted scopes (organisation API clients).
     pub scopes: Vec<String>,
+    /// The login session the token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// The caller, proven by a bearer access token. Extracting it fails with 401 and
@@ -156,6 +161,8 @@ pub struct AuthUser {
     pub id: AccountId,
     /// The caller's platform roles.
     pub roles: Vec<PlatformRole>,
+    /// The login session the token came from.
+    pub session: Option<String>,
 }
 
 impl FromRequest for AuthUser {
@@ -192,6 +199,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     Ok(AuthUser {
         id,
         roles: claims.roles,
+        session: claims.sid,
     })
 }
 
@@ -213,7 +221,7 @@ mod tests {
         let account = AccountId::new();
 
         let token = keys
-            .issue(account, PlatformRole::Member, Utc::now())
+            .issue(account, PlatformRole::Member, "s", Utc::now())
             .unwrap();
         let claims = keys.verify(&token).unwrap();
 
@@ -231,7 +239,7 @@ mod tests {
         let before = TokenKeys::new(&old, &[], Duration::minutes(15));
         let after = TokenKeys::new(&new, &[old], Duration::minutes(15));
         let token = before
-            .issue(AccountId::new(), PlatformRole::Member, Utc::now())
+            .issue(AccountId::new(), PlatformRole::Member, "s", Utc::now())
             .unwrap();
 
         assert!(after.verify(&token).is_ok());
@@ -245,10 +253,10 @@ mod tests {
         let just_now = Utc::now() - Duration::minutes(15) + Duration::seconds(2);
 
         let expired = keys
-            .issue(AccountId::new(), PlatformRole::Member, long_ago)
+            .issue(AccountId::new(), PlatformRole::Member, "s", long_ago)
             .unwrap();
         let within_leeway = keys
-            .issue(AccountId::new(), PlatformRole::Member, just_now)
+            .issue(AccountId::new(), PlatformRole::Member, "s", just_now)
             .unwrap();
 
         assert!(keys.verify(&expired).is_err());

@@ -22,6 +22,9 @@ pub enum ApiError {
     /// No valid access token: missing, malformed, tampered, expired, or for another audience.
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
+    /// The client's `If-Match` names a version that is no longer current.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// The request is malformed: unparsable JSON, wrong field types, bad path or query.
     #[error("{0}")]
     BadRequest(String),
@@ -172,6 +175,18 @@ impl ApiError {
                     "internal",
                     "Internal server error",
                     Some("The error was logged; the X-Request-Id header identifies it.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::PreconditionFailed => (
+                plain(
+                    StatusCode::PRECONDITION_FAILED,
+                    "precondition-failed",
+                    "The resource has changed",
+                    Some(
+                        "It changed since the version your If-Match names; fetch it again."
+                            .to_owned(),
+                    ),
                 ),
                 Vec::new(),
             ),

@@ -78,8 +78,36 @@ fn query_error(error: &QueryPayloadError) -> ApiError {
     }
 }
 
-/// A JSON body that parsed (unknown fields refused by `deny_unknown_fields`) and passed its
-/// `validator` rules; a rule broken answers 422 with one entry per field.
+/// A JSON object body. serde would also read a struct from a JSON array (`[null, null]`), which
+/// no client means; this refuses anything but an object with 400 before deserializing.
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T> FromRequest for JsonObject<T>
+where
+    T: DeserializeOwned + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(value) = json.await?;
+            if !value.is_object() {
+                return Err(
+                    ApiError::BadRequest("The body must be a JSON object.".to_owned()).into(),
+                );
+            }
+            serde_json::from_value(value).map(Self).map_err(|error| {
+                ApiError::BadRequest(format!("The JSON body cannot be read: {error}.")).into()
+            })
+        })
+    }
+}
+
+/// A JSON object body that parsed (unknown fields refused by `deny_unknown_fields`) and passed
+/// its `validator` rules; a rule broken answers 422 with one entry per field.
 #[derive(Debug)]
 pub struct ValidatedJson<T>(pub T);
 
@@ -91,9 +119,9 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
+        let json = JsonObject::<T>::from_request(req, payload);
         Box::pin(async move {
-            let web::Json(body) = json.await?;
+            let JsonObject(body) = json.await?;
             body.validate().map_err(ApiError::from)?;
             Ok(Self(body))
         })

@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(
         scope("/v1/me")
             .service(me::get_me)
+            .service(me::update_me)
+            .service(me::delete_me)
+            .service(me::change_my_password)
+            .service(me::export_me)
             .service(me::delete_my_sessions),
     );
 }

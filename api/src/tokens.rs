@@ -123,20 +123,8 @@ async fn check_password_grant(
     password: Sensitive<String>,
     client: Option<IpAddr>,
 ) -> Result<Account, ApiError> {
-    let account_key = fingerprint("account", &username.trim().to_lowercase());
-    let client_key = client.map(|ip| fingerprint("client", &ip.to_string()));
-    let keys = (account_key.clone(), client_key.clone());
-    db.run(move |c| {
-        let now = Utc::now();
-        let failures = login_failures::since(c, &keys.0, PER_ACCOUNT.window_start(now))?;
-        PER_ACCOUNT.check(failures.count, failures.oldest, now)?;
-        if let Some(client_key) = &keys.1 {
-            let failures = login_failures::since(c, client_key, PER_CLIENT.window_start(now))?;
-            PER_CLIENT.check(failures.count, failures.oldest, now)?;
-        }
-        Ok(())
-    })
-    .await?;
+    let attempt = Attempt::new(username, client);
+    attempt.ensure_not_throttled(db).await?;
 
     let email = Email::parse(username).ok();
     let found = db
@@ -150,33 +138,68 @@ async fn check_password_grant(
         None => (None, None),
     };
     let matches = verify_password(password, hash).await?;
-    let outcome = db
-        .run(move |c| {
-            let now = Utc::now();
-            match account.filter(|_| matches) {
-                Some(account) => {
-                    login_failures::clear(c, &account_key)?;
-                    Ok(Some(account))
-                }
-                None => {
-                    let subjects: Vec<&str> = std::iter::once(account_key.as_str())
-                        .chain(client_key.as_deref())
-                        .collect();
-                    let forget_before = now - PER_ACCOUNT.window.max(PER_CLIENT.window);
-                    login_failures::record(c, &subjects, now, forget_before)?;
-                    Ok(None)
-                }
-            }
-        })
-        .await?;
-    let account = outcome.ok_or(DomainError::InvalidCredentials)?;
+    attempt.settle(db, matches).await?;
+    let account = account
+        .filter(|_| matches)
+        .ok_or(DomainError::InvalidCredentials)?;
     account.may_log_in()?;
     Ok(account)
 }
 
+/// A password check subject to throttling: counted against the attempted email and the client
+/// address, whether or not an account has that email.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    account_key: String,
+    client_key: Option<String>,
+}
+
+impl Attempt {
+    pub(crate) fn new(email: &str, client: Option<IpAddr>) -> Self {
+        Self {
+            account_key: fingerprint("account", &email.trim().to_lowercase()),
+            client_key: client.map(|ip| fingerprint("client", &ip.to_string())),
+        }
+    }
+
+    /// Refuses with 429 while either subject has too many recent failures.
+    pub(crate) async fn ensure_not_throttled(&self, db: &Db) -> Result<(), ApiError> {
+        let attempt = self.clone();
+        db.run(move |c| {
+            let now = Utc::now();
+            let failures =
+                login_failures::since(c, &attempt.account_key, PER_ACCOUNT.window_start(now))?;
+            PER_ACCOUNT.check(failures.count, failures.oldest, now)?;
+            if let Some(client_key) = &attempt.client_key {
+                let failures = login_failures::since(c, client_key, PER_CLIENT.window_start(now))?;
+                PER_CLIENT.check(failures.count, failures.oldest, now)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a failure, or clears the email's failures after a success.
+    pub(crate) async fn settle(&self, db: &Db, succeeded: bool) -> Result<(), ApiError> {
+        let attempt = self.clone();
+        db.run(move |c| {
+            if succeeded {
+                return Ok(login_failures::clear(c, &attempt.account_key)?);
+            }
+            let now = Utc::now();
+            let subjects: Vec<&str> = std::iter::once(attempt.account_key.as_str())
+                .chain(attempt.client_key.as_deref())
+                .collect();
+            let forget_before = now - PER_ACCOUNT.window.max(PER_CLIENT.window);
+            Ok(login_failures::record(c, &subjects, now, forget_before)?)
+        })
+        .await
+    }
+}
+
 /// Verifies against the stored hash, or against a stand-in when there is none, so an unknown
 /// email takes as long to refuse as a wrong password.
-async fn verify_password(
+pub(crate) async fn verify_password(
     password: Sensitive<String>,
     stored: Option<String>,
 ) -> Result<bool, ApiError> {
@@ -217,7 +240,7 @@ fn start_session(
         now + Duration::days(REFRESH_TOKEN_DAYS),
     )?;
     Ok(TokenResponse {
-        access_token: keys.issue(account.id, account.role, now)?,
+        access_token: keys.issue(account.id, account.role, &family, now)?,
         token_type: "Bearer",
         expires_in: keys.access_ttl().num_seconds(),
         refresh_token: refresh.value.expose().clone(),

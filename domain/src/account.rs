@@ -152,6 +152,62 @@ impl DisplayName {
     }
 }
 
+/// A language preference as a BCP 47 tag, such as `en`, `pt-BR` or `zh-Hant-TW`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale(String);
+
+impl Locale {
+    /// Checks the shape of a BCP 47 tag: a 2–3 letter language, then subtags of 1–8 letters or
+    /// digits.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let tag = raw.trim();
+        let mut subtags = tag.split('-');
+        let language_ok = subtags.next().is_some_and(|l| {
+            (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic())
+        });
+        let rest_ok = subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !language_ok || !rest_ok || tag.len() > 35 {
+            return Err(invalid(
+                "locale",
+                "locale",
+                "must be a BCP 47 language tag such as en or pt-BR",
+            ));
+        }
+        Ok(Self(tag.to_owned()))
+    }
+
+    /// The tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parses an IANA time zone name such as `Europe/Dublin`.
+pub fn parse_time_zone(raw: &str) -> Result<chrono_tz::Tz, DomainError> {
+    raw.trim().parse().map_err(|_| {
+        invalid(
+            "time_zone",
+            "time_zone",
+            "must be an IANA time zone such as Europe/Dublin",
+        )
+    })
+}
+
+/// A change to one's own account: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountPatch {
+    /// A new pseudonym.
+    pub display_name: Option<DisplayName>,
+    /// A new language preference, or none.
+    pub locale: Option<Option<Locale>>,
+    /// A new time zone, or none.
+    pub time_zone: Option<Option<chrono_tz::Tz>>,
+}
+
+/// What an erased account shows where others' records still point at it.
+pub const FORMER_MEMBER: &str = "Former member";
+
 /// Fewest characters a password may have.
 pub const PASSWORD_MIN_CHARS: usize = 10;
 /// Most characters a password may have (hashing cost grows with length).
@@ -249,6 +305,10 @@ pub struct Account {
     pub display_name: DisplayName,
     /// The platform role.
     pub role: PlatformRole,
+    /// Preferred language, private to the owner.
+    pub locale: Option<Locale>,
+    /// Home time zone, private to the owner.
+    pub time_zone: Option<chrono_tz::Tz>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
     /// When the account last changed.
@@ -340,12 +400,34 @@ mod tests {
             email_confirmed_at: None,
             display_name: DisplayName::parse("Sam").unwrap(),
             role: PlatformRole::Member,
+            locale: None,
+            time_zone: None,
             created_at: now,
             updated_at: now,
         };
         assert_eq!(account.may_log_in(), Err(DomainError::EmailUnconfirmed));
         account.email_confirmed_at = Some(now);
         assert_eq!(account.may_log_in(), Ok(()));
+    }
+
+    #[test]
+    fn locales_are_bcp47_shaped() {
+        for good in ["en", "pt-BR", "zh-Hant-TW", "es-419", "ga"] {
+            assert_eq!(Locale::parse(good).unwrap().as_str(), good);
+        }
+        for bad in ["", "e", "english", "en_GB", "en--GB", "en-toolongsubtag"] {
+            assert!(Locale::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        assert_eq!(
+            parse_time_zone("Europe/Dublin").unwrap(),
+            chrono_tz::Europe::Dublin
+        );
+        assert!(parse_time_zone("Mars/Olympus").is_err());
+        assert!(parse_time_zone("+02:00").is_err());
     }
 
     fn password_code(password: &str) -> Option<&'static str> {

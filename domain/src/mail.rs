@@ -50,3 +50,18 @@ pub fn already_registered(recipient: &str) -> OutgoingEmail {
         ),
     }
 }
+
+/// The notice that an account's password changed, so a hijack does not go unnoticed.
+pub fn password_changed(recipient: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        recipient: recipient.to_owned(),
+        subject: "Your Hearth password was changed".to_owned(),
+        body: Sensitive::new(
+            "Hello,\n\n\
+             The password of your Hearth account was just changed, and every other device was \
+             logged out. If this was you, there is nothing to do. If it was not, reset your \
+             password now.\n"
+                .to_owned(),
+        ),
+    }
+}

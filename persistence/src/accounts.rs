@@ -3,10 +3,11 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::{
-    Account, AccountId, DisplayName, Email, EmailTokenPurpose, NewAccount, PlatformRole,
+    Account, AccountId, AccountPatch, DisplayName, Email, EmailTokenPurpose, FORMER_MEMBER, Locale,
+    NewAccount, PlatformRole, parse_time_zone,
 };
 
-use crate::schema::{accounts, email_tokens};
+use crate::schema::{accounts, email_tokens, outbox_emails, refresh_tokens};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
 
@@ -18,6 +19,8 @@ struct AccountRow {
     email_confirmed_at: Option<NaiveDateTime>,
     display_name: String,
     role: String,
+    locale: Option<String>,
+    time_zone: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -33,6 +36,18 @@ impl TryFrom<AccountRow> for Account {
             email_confirmed_at: row.email_confirmed_at.map(from_db),
             display_name: DisplayName::parse(&row.display_name).map_err(|_| corrupt("name"))?,
             role: PlatformRole::parse(&row.role).ok_or_else(|| corrupt("role"))?,
+            locale: row
+                .locale
+                .as_deref()
+                .map(Locale::parse)
+                .transpose()
+                .map_err(|_| corrupt("locale"))?,
+            time_zone: row
+                .time_zone
+                .as_deref()
+                .map(parse_time_zone)
+                .transpose()
+                .map_err(|_| corrupt("time zone"))?,
             created_at: from_db(row.created_at),
             updated_at: from_db(row.updated_at),
         })
@@ -48,6 +63,16 @@ struct NewAccountRow<'a> {
     display_name: &'a str,
     role: &'a str,
     created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Only the fields a patch names: `None` leaves a column alone, `Some(None)` clears it.
+#[derive(AsChangeset)]
+#[diesel(table_name = accounts)]
+struct AccountChangeset<'a> {
+    display_name: Option<&'a str>,
+    locale: Option<Option<&'a str>>,
+    time_zone: Option<Option<&'a str>>,
     updated_at: NaiveDateTime,
 }
 
@@ -68,10 +93,11 @@ pub fn insert(c: &mut DbConnection, new: &NewAccount) -> Result<Account, Persist
     get(c, new.id)
 }
 
-/// The account with this id.
+/// The account with this id, unless it was erased.
 pub fn get(c: &mut DbConnection, id: AccountId) -> Result<Account, PersistenceError> {
     accounts::table
         .find(id.to_string())
+        .filter(accounts::erased_at.is_null())
         .select(AccountRow::as_select())
         .first(c)
         .optional()?
@@ -103,12 +129,101 @@ pub fn find_credentials(
 ) -> Result<Option<(Account, String)>, PersistenceError> {
     let found: Option<(AccountRow, String)> = accounts::table
         .filter(accounts::email.eq(email.as_str()))
+        .filter(accounts::erased_at.is_null())
         .select((AccountRow::as_select(), accounts::password_hash))
         .first(c)
         .optional()?;
     found
         .map(|(row, hash)| Ok((Account::try_from(row)?, hash)))
         .transpose()
+}
+
+/// Applies a change to the account's own fields.
+pub fn update(
+    c: &mut DbConnection,
+    id: AccountId,
+    patch: &AccountPatch,
+    at: DateTime<Utc>,
+) -> Result<Account, PersistenceError> {
+    diesel::update(
+        accounts::table
+            .find(id.to_string())
+            .filter(accounts::erased_at.is_null()),
+    )
+    .set(AccountChangeset {
+        display_name: patch.display_name.as_ref().map(DisplayName::as_str),
+        locale: patch
+            .locale
+            .as_ref()
+            .map(|locale| locale.as_ref().map(Locale::as_str)),
+        time_zone: patch.time_zone.map(|zone| zone.map(|tz| tz.name())),
+        updated_at: to_db(at),
+    })
+    .execute(c)?;
+    get(c, id)
+}
+
+/// The account's password hash.
+pub fn password_hash(c: &mut DbConnection, id: AccountId) -> Result<String, PersistenceError> {
+    accounts::table
+        .find(id.to_string())
+        .filter(accounts::erased_at.is_null())
+        .select(accounts::password_hash)
+        .first(c)
+        .optional()?
+        .ok_or_else(|| PersistenceError::NotFound {
+            entity: "account",
+            id: id.to_string(),
+        })
+}
+
+/// Replaces the account's password hash.
+pub fn set_password_hash(
+    c: &mut DbConnection,
+    id: AccountId,
+    hash: &str,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(accounts::table.find(id.to_string()))
+        .set((
+            accounts::password_hash.eq(hash),
+            accounts::updated_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Erases the account's personal data. The row stays, anonymised as a former member with an
+/// unusable address and password, for the records of others that point at it; its tokens,
+/// sessions and queued mail go.
+pub fn erase(
+    c: &mut DbConnection,
+    id: AccountId,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let account = get(c, id)?;
+    let key = id.to_string();
+    diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(&key))).execute(c)?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::account_id.eq(&key))).execute(c)?;
+    diesel::delete(
+        outbox_emails::table.filter(outbox_emails::recipient.eq(account.email.as_str())),
+    )
+    .execute(c)?;
+    diesel::update(accounts::table.find(&key))
+        .set((
+            accounts::email.eq(format!("erased-{key}@erased.invalid")),
+            accounts::email_confirmed_at.eq(None::<NaiveDateTime>),
+            // Not a PHC string, so no password can ever match it.
+            accounts::password_hash.eq("!erased"),
+            accounts::display_name.eq(FORMER_MEMBER),
+            accounts::role.eq(PlatformRole::Member.as_str()),
+            accounts::locale.eq(None::<String>),
+            accounts::time_zone.eq(None::<String>),
+            accounts::erased_at.eq(Some(to_db(at))),
+            accounts::updated_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    Ok(())
 }
 
 /// Gives the account a platform role.
@@ -203,4 +318,49 @@ pub fn consume_email_token(
         .parse()
         .map(|id| Some(AccountId(id)))
         .map_err(|_| PersistenceError::Corrupt(format!("email token for account {account}")))
+}
+
+/// A one-time token mailed to the account's owner, as its owner may see it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailTokenRecord {
+    /// What it was for: `confirm_email` or `reset_password`.
+    pub purpose: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used, if it was.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// The one-time tokens of `account`, oldest first.
+pub fn email_tokens_of(
+    c: &mut DbConnection,
+    account: AccountId,
+) -> Result<Vec<EmailTokenRecord>, PersistenceError> {
+    type Row = (String, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>);
+    let rows: Vec<Row> = email_tokens::table
+        .filter(email_tokens::account_id.eq(account.to_string()))
+        .order((
+            email_tokens::created_at.asc(),
+            email_tokens::token_hash.asc(),
+        ))
+        .select((
+            email_tokens::purpose,
+            email_tokens::created_at,
+            email_tokens::expires_at,
+            email_tokens::used_at,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(purpose, created_at, expires_at, used_at)| EmailTokenRecord {
+                purpose,
+                created_at: from_db(created_at),
+                expires_at: from_db(expires_at),
+                used_at: used_at.map(from_db),
+            },
+        )
+        .collect())
 }

@@ -1,11 +1,11 @@
 //! Refresh tokens: opaque, stored hashed, rotated on every use, revoked by family on reuse.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::AccountId;
 
 use crate::schema::refresh_tokens;
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
 
 /// What presenting a refresh token found.
@@ -109,25 +109,10 @@ pub fn revoke_session_of(
     }
 }
 
-/// Revokes every session of `account`.
-pub fn revoke_all_of(
-    c: &mut DbConnection,
-    account: AccountId,
-    now: DateTime<Utc>,
-) -> Result<usize, PersistenceError> {
-    Ok(diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::account_id.eq(account.to_string()))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(Some(to_db(now))))
-    .execute(c)?)
-}
-
 fn revoke_family(
     c: &mut DbConnection,
     family: &str,
-    now: chrono::NaiveDateTime,
+    now: NaiveDateTime,
 ) -> Result<usize, PersistenceError> {
     Ok(diesel::update(
         refresh_tokens::table
@@ -142,4 +127,78 @@ fn parse_account(id: &str) -> Result<AccountId, PersistenceError> {
     id.parse()
         .map(AccountId)
         .map_err(|_| PersistenceError::Corrupt(format!("refresh token of account {id}")))
+}
+
+/// One login session, as its owner may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The session's id (the token family).
+    pub id: String,
+    /// When it began (the login).
+    pub started_at: DateTime<Utc>,
+    /// When its refresh token was last rotated.
+    pub last_refreshed_at: DateTime<Utc>,
+    /// When its current refresh token expires.
+    pub expires_at: DateTime<Utc>,
+    /// When it was ended, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Every session of `account`, oldest first.
+pub fn sessions_of(
+    c: &mut DbConnection,
+    account: AccountId,
+) -> Result<Vec<Session>, PersistenceError> {
+    type Row = (String, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>);
+    let rows: Vec<Row> = refresh_tokens::table
+        .filter(refresh_tokens::account_id.eq(account.to_string()))
+        .order((
+            refresh_tokens::created_at.asc(),
+            refresh_tokens::token_hash.asc(),
+        ))
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::created_at,
+            refresh_tokens::expires_at,
+            refresh_tokens::revoked_at,
+        ))
+        .load(c)?;
+    let mut sessions: Vec<Session> = Vec::new();
+    for (family, created_at, expires_at, revoked_at) in rows {
+        let (created_at, expires_at) = (from_db(created_at), from_db(expires_at));
+        match sessions.iter_mut().find(|session| session.id == family) {
+            Some(session) => {
+                session.last_refreshed_at = created_at;
+                session.expires_at = expires_at;
+                session.revoked_at = session.revoked_at.or(revoked_at.map(from_db));
+            }
+            None => sessions.push(Session {
+                id: family,
+                started_at: created_at,
+                last_refreshed_at: created_at,
+                expires_at,
+                revoked_at: revoked_at.map(from_db),
+            }),
+        }
+    }
+    Ok(sessions)
+}
+
+/// Revokes every session of `account` except `keep`.
+pub fn revoke_all_but(
+    c: &mut DbConnection,
+    account: AccountId,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<usize, PersistenceError> {
+    let mut query = diesel::update(refresh_tokens::table)
+        .filter(refresh_tokens::account_id.eq(account.to_string()))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        query = query.filter(refresh_tokens::family_id.ne(keep.to_owned()));
+    }
+    Ok(query
+        .set(refresh_tokens::revoked_at.eq(Some(to_db(now))))
+        .execute(c)?)
 }

@@ -11,6 +11,9 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        locale -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

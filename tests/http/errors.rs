@@ -145,3 +145,14 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn a_json_array_is_not_an_object_body(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+
+        let reply = Reply::of(app.post("/test/echo").send_json(&json!(["x", 1]))).await;
+
+        let problem = reply.assert_problem(400, "bad-request");
+        assert!(problem["detail"].as_str().unwrap().contains("object"), "{problem}");
+    }
+}

@@ -12,6 +12,7 @@ mod availability;
 mod contract;
 mod errors;
 mod health;
+mod me;
 mod middleware;
 mod schema;
 mod throttling;

@@ -1,0 +1,91 @@
+//! Conditional requests: `ETag` on reads (`If-None-Match` gives 304) and `If-Match` on writes
+//! (412 when the client's copy is stale), so no edit silently overwrites another.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// The strong validator of a representation: a hash of its JSON.
+pub fn etag_of<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let digest = Sha256::digest(&json);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    Ok(format!("\"{hex}\""))
+}
+
+/// A JSON answer with its `ETag`; answers 304 when the client's `If-None-Match` already has it.
+#[derive(Debug)]
+pub struct Tagged<T>(pub T);
+
+impl<T: Serialize> Responder for Tagged<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        let etag = match etag_of(&self.0) {
+            Ok(etag) => etag,
+            Err(error) => return actix_web::ResponseError::error_response(&error),
+        };
+        if header_lists(req, header::IF_NONE_MATCH, &etag) {
+            return HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag))
+                .finish();
+        }
+        HttpResponse::Ok()
+            .insert_header((header::ETAG, etag))
+            .json(self.0)
+    }
+}
+
+/// The entity tags of a request's `If-Match` header, if it has one.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<Vec<String>>);
+
+impl IfMatch {
+    /// Refuses with 412 when the request named versions and none of them is `current`.
+    pub fn check(&self, current: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            Some(tags) if !tags.iter().any(|tag| matches(tag, current)) => {
+                Err(ApiError::PreconditionFailed)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tags = req
+            .headers()
+            .contains_key(header::IF_MATCH)
+            .then(|| tags(req, header::IF_MATCH).map(str::to_owned).collect());
+        ready(Ok(Self(tags)))
+    }
+}
+
+/// The comma-separated entity tags of a header.
+fn tags(req: &HttpRequest, name: header::HeaderName) -> impl Iterator<Item = &str> {
+    req.headers()
+        .get_all(name)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+}
+
+/// `*` matches anything; weak tags compare by their opaque part, as `If-None-Match` allows.
+fn matches(tag: &str, etag: &str) -> bool {
+    tag == "*" || tag.trim_start_matches("W/") == etag
+}
+
+fn header_lists(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
+    tags(req, name).any(|tag| matches(tag, etag))
+}
