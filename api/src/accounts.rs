@@ -8,7 +8,7 @@ use hearth_domain::account::{
 };
 use hearth_domain::{DomainError, Sensitive, mail as messages};
 use hearth_openapi::{Problem, tags};
-use hearth_persistence::{DbConnection, PersistenceError, accounts};
+use hearth_persistence::{DbConnection, PersistenceError, accounts, refresh_tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -181,4 +181,153 @@ pub async fn confirm_email(
     })
     .await?;
     Ok(NoContent)
+}
+
+/// A request for a password reset code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "river@example.org"}))]
+pub struct RequestPasswordResetRequest {
+    /// The account's email address.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+}
+
+/// A reset request was taken.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"email": "river@example.org"}))]
+pub struct PasswordResetRequested {
+    /// The normalised address a code was sent to, if it has an account.
+    pub email: String,
+}
+
+/// Ask for a password reset code
+///
+/// Mails a code, valid once and for 30 minutes, when the address has an account. The answer is
+/// the same either way.
+#[utoipa::path(
+    tag = tags::ACCOUNTS,
+    request_body = RequestPasswordResetRequest,
+    responses(
+        (status = 202, description = "Taken; a mail is on its way if the address has an account", body = PasswordResetRequested),
+        (status = 422, description = "`validation`: not an email address",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/password-reset-requests")]
+pub async fn request_password_reset(
+    JsonObject(request): JsonObject<RequestPasswordResetRequest>,
+    db: Data<Db>,
+) -> Result<Accepted<PasswordResetRequested>, ApiError> {
+    let email = Email::parse(&request.email)?;
+    let recipient = email.clone();
+    db.tx(move |c| {
+        let Some(account) = accounts::find_by_email(c, &recipient)? else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let code = OneTimeToken::generate()?;
+        accounts::insert_email_token(
+            c,
+            &code.hash,
+            account.id,
+            EmailTokenPurpose::ResetPassword,
+            now,
+            now + Duration::minutes(messages::RESET_VALID_MINUTES),
+        )?;
+        let message = messages::reset_password(account.email.as_str(), code.value.expose());
+        Ok(mail::queue(c, &message, now)?)
+    })
+    .await?;
+    Ok(Accepted(PasswordResetRequested {
+        email: email.as_str().to_owned(),
+    }))
+}
+
+/// A new password, with the mailed code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "token": "4f9c2a7e0b1d8c3f6a5e4d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a",
+    "new_password": "harbour violet thimble quartz"
+}))]
+pub struct ResetPasswordRequest {
+    /// The code from the reset mail.
+    #[schema(min_length = 1, max_length = 128)]
+    pub token: String,
+    /// 10 to 128 characters, not easy to guess, not containing the email address.
+    #[schema(format = Password, min_length = 10, max_length = 128)]
+    pub new_password: String,
+}
+
+/// Reset a password
+///
+/// Uses up the mailed code and sets the new password. Every session is logged out, the address
+/// counts as confirmed, and the owner is told by mail.
+#[utoipa::path(
+    tag = tags::ACCOUNTS,
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 204, description = "The new password is set"),
+        (status = 422, description = "`validation`: the code is unknown, used or expired, or the password breaks a rule",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/password-resets")]
+pub async fn reset_password(
+    JsonObject(request): JsonObject<ResetPasswordRequest>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let token_hash = hash_token(&request.token);
+    let new_password = Sensitive::new(request.new_password);
+    // Look before hashing, so a bad code fails fast and the policy can name the email.
+    let lookup = token_hash.clone();
+    let account = db
+        .run(move |c| {
+            let id = accounts::account_of_live_token(
+                c,
+                &lookup,
+                EmailTokenPurpose::ResetPassword,
+                Utc::now(),
+            )?
+            .ok_or_else(token_invalid)?;
+            Ok(accounts::get(c, id)?)
+        })
+        .await?;
+    account::check_password(
+        new_password.expose(),
+        &account.email,
+        account.display_name.as_str(),
+    )
+    .map_err(rename_field("new_password"))?;
+    let hash = hash_password(new_password).await?;
+    db.tx(move |c| {
+        let now = Utc::now();
+        let id =
+            accounts::consume_email_token(c, &token_hash, EmailTokenPurpose::ResetPassword, now)?
+                .filter(|id| *id == account.id)
+                .ok_or_else(token_invalid)?;
+        accounts::set_password_hash(c, id, &hash, now)?;
+        accounts::confirm_email(c, id, now)?;
+        refresh_tokens::revoke_all_but(c, id, None, now)?;
+        Ok(mail::queue(
+            c,
+            &messages::password_changed(account.email.as_str()),
+            now,
+        )?)
+    })
+    .await?;
+    Ok(NoContent)
+}
+
+/// The password policy names its field `password`; here the field is called otherwise.
+fn rename_field(field: &'static str) -> impl Fn(DomainError) -> DomainError {
+    move |error| match error {
+        DomainError::Invalid { code, message, .. } => DomainError::Invalid {
+            field: field.to_owned(),
+            code,
+            message,
+        },
+        other => other,
+    }
 }

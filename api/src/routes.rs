@@ -16,7 +16,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(
         scope("/v1/accounts")
             .service(accounts::register_account)
-            .service(accounts::confirm_email),
+            .service(accounts::confirm_email)
+            .service(accounts::request_password_reset)
+            .service(accounts::reset_password),
     )
     .service(
         scope("/v1/auth")

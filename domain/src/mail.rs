@@ -65,3 +65,25 @@ pub fn password_changed(recipient: &str) -> OutgoingEmail {
         ),
     }
 }
+
+/// How long a password reset code stays valid.
+pub const RESET_VALID_MINUTES: i64 = 30;
+
+/// The line of a reset mail that carries the code.
+pub const RESET_CODE_PREFIX: &str = "Your reset code: ";
+
+/// The mail with a code to choose a new password.
+pub fn reset_password(recipient: &str, code: &str) -> OutgoingEmail {
+    OutgoingEmail {
+        recipient: recipient.to_owned(),
+        subject: "Reset your Hearth password".to_owned(),
+        body: Sensitive::new(format!(
+            "Hello,\n\n\
+             Someone asked to reset the password of the Hearth account with this address. To \
+             choose a new password, enter this code in the app:\n\n\
+             {RESET_CODE_PREFIX}{code}\n\n\
+             The code works once and for {RESET_VALID_MINUTES} minutes. If you did not ask, \
+             ignore this message: your password stays as it is.\n"
+        )),
+    }
+}

@@ -288,6 +288,31 @@ pub fn insert_email_token(
     Ok(())
 }
 
+/// The account a token belongs to, when the token is live (unused, unexpired, for `purpose`),
+/// without using it up.
+pub fn account_of_live_token(
+    c: &mut DbConnection,
+    token_hash: &str,
+    purpose: EmailTokenPurpose,
+    now: DateTime<Utc>,
+) -> Result<Option<AccountId>, PersistenceError> {
+    let account: Option<String> = email_tokens::table
+        .find(token_hash)
+        .filter(email_tokens::purpose.eq(purpose.as_str()))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(to_db(now)))
+        .select(email_tokens::account_id)
+        .first(c)
+        .optional()?;
+    account
+        .map(|id| {
+            id.parse()
+                .map(AccountId)
+                .map_err(|_| PersistenceError::Corrupt(format!("email token for account {id}")))
+        })
+        .transpose()
+}
+
 /// Uses up a one-time token: answers its account when the token exists for this purpose, is
 /// unused and unexpired, and marks it used in the same statement so it works only once even
 /// under concurrent attempts.

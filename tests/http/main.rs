@@ -14,5 +14,6 @@ mod errors;
 mod health;
 mod me;
 mod middleware;
+mod password_reset;
 mod schema;
 mod throttling;

@@ -84,6 +84,7 @@ pub struct TestApp {
     /// The database behind it; dropped (and deleted) with the app.
     pub database: TestDatabase,
     handle: ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestApp {
@@ -109,14 +110,25 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
         let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
-        let server =
-            hearth_api::server(listener, &settings, db, probe::routes).expect("build the server");
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        // The server runs in a system of its own, so that dropping the app can stop it and wait
+        // for its workers (and their pools) to end, whatever the test's runtime is doing.
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = hearth_api::server(listener, &settings, db, probe::routes)
+                    .expect("build the server");
+                handle_tx
+                    .send(server.handle())
+                    .expect("hand over the server");
+                server.await.expect("run the server");
+            });
+        });
+        let handle = handle_rx.recv().expect("the server's handle");
         Self {
             address,
             database,
             handle,
+            thread: Some(thread),
         }
     }
 
@@ -146,16 +158,21 @@ impl TestApp {
 
     /// The code in the latest confirmation mail to `recipient`.
     pub fn confirmation_code(&self, recipient: &str) -> String {
+        self.code_in_mail(recipient, hearth_domain::mail::CONFIRMATION_CODE_PREFIX)
+    }
+
+    /// The code on the line starting with `prefix` in the latest such mail to `recipient`.
+    pub fn code_in_mail(&self, recipient: &str, prefix: &str) -> String {
         self.mails_to(recipient)
             .iter()
             .rev()
             .find_map(|mail| {
-                mail.body.expose().lines().find_map(|line| {
-                    line.strip_prefix(hearth_domain::mail::CONFIRMATION_CODE_PREFIX)
-                        .map(str::to_owned)
-                })
+                mail.body
+                    .expose()
+                    .lines()
+                    .find_map(|line| line.strip_prefix(prefix).map(str::to_owned))
             })
-            .expect("a confirmation mail")
+            .unwrap_or_else(|| panic!("no mail to {recipient} has a line `{prefix}…`"))
     }
 
     /// Registers and confirms an account, then logs it in.
@@ -196,6 +213,18 @@ impl TestApp {
     /// Stops the server as SIGTERM would: in-flight requests finish first.
     pub async fn stop_gracefully(&self) {
         self.handle.stop(true).await;
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for its thread, so its pool is closed before the database is
+    /// dropped and no thread is left talking to a database while the test process exits.
+    fn drop(&mut self) {
+        // The stop command is sent when `stop` is called; the returned future only waits.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
