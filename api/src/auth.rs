@@ -6,8 +6,10 @@ use std::future::{Ready, ready};
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
 use chrono::{DateTime, Duration, Utc};
+use hearth_domain::DomainError;
 use hearth_domain::Sensitive;
 use hearth_domain::account::{AccountId, PlatformRole};
+use hearth_domain::organization::{ApiClientId, OrganizationId, Scope};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -96,10 +98,41 @@ impl TokenKeys {
             roles: vec![role],
             scopes: Vec::new(),
             sid: Some(session.to_owned()),
+            org: None,
         };
+        self.sign(&claims)
+    }
+
+    /// Signs an access token for an organisation's API client, with the granted scopes.
+    pub fn issue_for_client(
+        &self,
+        client: ApiClientId,
+        organization: OrganizationId,
+        scopes: &[Scope],
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        self.sign(&Claims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: client.to_string(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: (now + self.access_ttl).timestamp(),
+            jti: uuid::Uuid::now_v7().to_string(),
+            roles: Vec::new(),
+            scopes: scopes
+                .iter()
+                .map(|scope| scope.as_str().to_owned())
+                .collect(),
+            sid: None,
+            org: Some(organization.to_string()),
+        })
+    }
+
+    fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.current_kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.signing)
+        jsonwebtoken::encode(&header, claims, &self.signing)
             .map_err(|e| ApiError::Internal(format!("signing a token failed: {e}")))
     }
 
@@ -151,10 +184,14 @@ pub struct Claims {
     /// The login session the token belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// For an API client's token, its organisation; such tokens act for no account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
 }
 
 /// The caller, proven by a bearer access token. Extracting it fails with 401 and
-/// `WWW-Authenticate: Bearer error="invalid_token"`.
+/// `WWW-Authenticate: Bearer error="invalid_token"`, or 403 for an API client's token (those
+/// act for an organisation, not for a person).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     /// The caller's account.
@@ -163,6 +200,17 @@ pub struct AuthUser {
     pub roles: Vec<PlatformRole>,
     /// The login session the token came from.
     pub session: Option<String>,
+}
+
+impl AuthUser {
+    /// The highest platform role the token carries.
+    pub fn platform_role(&self) -> PlatformRole {
+        if self.roles.contains(&PlatformRole::Admin) {
+            PlatformRole::Admin
+        } else {
+            PlatformRole::Member
+        }
+    }
 }
 
 impl FromRequest for AuthUser {
@@ -191,6 +239,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             "send an access token as `Authorization: Bearer <token>`",
         ))?;
     let claims = keys.verify(token.trim())?;
+    if claims.org.is_some() {
+        return Err(DomainError::Forbidden.into());
+    }
     let id = claims
         .sub
         .parse()

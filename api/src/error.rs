@@ -114,6 +114,33 @@ impl ApiError {
                 ),
                 vec![(header::RETRY_AFTER, retry_after_seconds.to_string())],
             ),
+            Self::Domain(DomainError::Forbidden) => (
+                plain(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Not allowed",
+                    Some("Your role does not allow this.".to_owned()),
+                ),
+                Vec::new(),
+            ),
+            Self::Domain(DomainError::NotFound(entity)) => (
+                plain(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    Some(format!("No such {entity}.")),
+                ),
+                Vec::new(),
+            ),
+            Self::Domain(DomainError::LastAdmin) => (
+                plain(
+                    StatusCode::CONFLICT,
+                    "last-admin",
+                    "The last administrator cannot go",
+                    Some("Make someone else an administrator first.".to_owned()),
+                ),
+                Vec::new(),
+            ),
             Self::Unauthenticated(reason) => (
                 plain(
                     StatusCode::UNAUTHORIZED,
@@ -325,7 +352,10 @@ impl ApiError {
                     }),
                     DomainError::InvalidCredentials
                     | DomainError::EmailUnconfirmed
-                    | DomainError::Throttled { .. } => None,
+                    | DomainError::Throttled { .. }
+                    | DomainError::Forbidden
+                    | DomainError::NotFound(_)
+                    | DomainError::LastAdmin => None,
                 })
                 .collect(),
         )

@@ -15,6 +15,8 @@ pub mod health;
 pub mod mail;
 pub mod me;
 pub mod middleware;
+pub mod organizations;
+pub mod pagination;
 pub mod responses;
 pub mod routes;
 pub mod settings;

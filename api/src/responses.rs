@@ -27,3 +27,22 @@ impl Responder for NoContent {
         HttpResponse::NoContent().finish()
     }
 }
+
+/// `201 Created` with a `Location` and a JSON body.
+#[derive(Debug)]
+pub struct Created<T> {
+    /// Where the new resource lives.
+    pub location: String,
+    /// Its representation.
+    pub body: T,
+}
+
+impl<T: Serialize> Responder for Created<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::Created()
+            .insert_header((actix_web::http::header::LOCATION, self.location))
+            .json(self.body)
+    }
+}

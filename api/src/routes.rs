@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, health, me, tokens};
+use crate::{accounts, health, me, organizations, tokens};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,5 +33,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(me::change_my_password)
             .service(me::export_me)
             .service(me::delete_my_sessions),
+    )
+    .service(
+        scope("/v1/organizations")
+            .service(organizations::create_organization)
+            .service(organizations::list_organizations)
+            .service(organizations::get_organization)
+            .service(organizations::list_organization_members)
+            .service(organizations::put_organization_member)
+            .service(organizations::delete_organization_member)
+            .service(organizations::list_api_clients)
+            .service(organizations::create_api_client)
+            .service(organizations::rotate_api_client_secret)
+            .service(organizations::revoke_api_client),
     );
 }

@@ -7,13 +7,16 @@ use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, post};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{Duration, Utc};
 use hearth_domain::account::{Account, Email};
+use hearth_domain::organization::{ApiClientId, parse_scopes};
 use hearth_domain::throttle::{PER_ACCOUNT, PER_CLIENT};
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::refresh_tokens::{self, Redemption};
-use hearth_persistence::{DbConnection, accounts, login_failures};
+use hearth_persistence::{DbConnection, accounts, login_failures, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -44,6 +47,17 @@ pub enum TokenRequest {
         /// The refresh token from the previous answer.
         refresh_token: String,
     },
+    /// An organisation's API client: credentials in the form or as HTTP Basic authentication.
+    ClientCredentials {
+        /// The client's id (or in `Authorization: Basic`).
+        client_id: Option<String>,
+        /// The client's secret (or in `Authorization: Basic`).
+        #[schema(format = Password)]
+        client_secret: Option<String>,
+        /// Space-separated scopes to grant, a subset of the client's (default: all of them).
+        #[schema(example = "referrals:read")]
+        scope: Option<String>,
+    },
 }
 
 /// Fresh tokens.
@@ -61,14 +75,20 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,
-    /// Single use: exchange it for new tokens before the access token expires.
-    pub refresh_token: String,
+    /// Single use: exchange it for new tokens before the access token expires. API clients
+    /// get none: they ask again with their credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The scopes granted (API clients).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Get tokens
 ///
 /// `grant_type=password` logs in with `username` (the email) and `password`;
-/// `grant_type=refresh_token` rotates a refresh token. A refresh token that was already used
+/// `grant_type=refresh_token` rotates a refresh token; `grant_type=client_credentials` gives an
+/// organisation's API client a token with its scopes (no refresh token). A refresh token that was already used
 /// revokes its whole session: a replay means it was stolen. Failures say "invalid credentials"
 /// and nothing more. After 5 failed logins for one email, or 30 from one client address, within
 /// 15 minutes, attempts answer 429 until the oldest failure is 15 minutes old.
@@ -80,6 +100,8 @@ pub struct TokenResponse {
         (status = 400, description = "`invalid-grant`: wrong credentials, or an unknown, expired, used or revoked refresh token; `bad-request`: a malformed form",
          body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email-unconfirmed`: the account must confirm its email first",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation` on `scope`: unknown, or not the client's",
          body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too-many-attempts`: wait as `Retry-After` says",
          body = Problem, content_type = "application/problem+json",
@@ -101,6 +123,23 @@ pub async fn issue_token(
                 check_password_grant(&db, &username, Sensitive::new(password), client).await?;
             db.tx(move |c| start_session(c, &keys, &account, None))
                 .await?
+        }
+        TokenRequest::ClientCredentials {
+            client_id,
+            client_secret,
+            scope,
+        } => {
+            let (id, secret) = client_credentials(&req, client_id, client_secret)?;
+            let client = req.peer_addr().map(|peer| peer.ip());
+            grant_client(
+                &db,
+                &keys,
+                &id,
+                Sensitive::new(secret),
+                scope.as_deref(),
+                client,
+            )
+            .await?
         }
         TokenRequest::RefreshToken { refresh_token } => {
             let token_hash = hash_token(&refresh_token);
@@ -144,6 +183,91 @@ async fn check_password_grant(
         .ok_or(DomainError::InvalidCredentials)?;
     account.may_log_in()?;
     Ok(account)
+}
+
+/// The client's id and secret, from HTTP Basic authentication (RFC 6749 §2.3.1) or the form.
+fn client_credentials(
+    req: &HttpRequest,
+    form_id: Option<String>,
+    form_secret: Option<String>,
+) -> Result<(String, String), ApiError> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| BASE64.decode(encoded.trim()).ok())
+        .and_then(|decoded| String::from_utf8(decoded).ok())
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
+        });
+    basic.or(form_id.zip(form_secret)).ok_or_else(|| {
+        ApiError::BadRequest(
+            "Send client_id and client_secret in the form or as HTTP Basic authentication."
+                .to_owned(),
+        )
+    })
+}
+
+/// Checks an API client's secret (under the same throttling as logins) and issues a token for
+/// the requested scopes, which must be among the client's.
+async fn grant_client(
+    db: &Db,
+    keys: &TokenKeys,
+    id: &str,
+    secret: Sensitive<String>,
+    scope: Option<&str>,
+    client_address: Option<IpAddr>,
+) -> Result<TokenResponse, ApiError> {
+    let attempt = Attempt::new(&format!("client:{id}"), client_address);
+    attempt.ensure_not_throttled(db).await?;
+    let client_id = id.parse().ok().map(ApiClientId);
+    let found = db
+        .run(move |c| match client_id {
+            Some(id) => Ok(organizations::live_client_credentials(c, id)?),
+            None => Ok(None),
+        })
+        .await?;
+    let presented = hash_token(secret.expose());
+    let client = found
+        .filter(|(_, stored)| *stored == presented)
+        .map(|(client, _)| client);
+    attempt.settle(db, client.is_some()).await?;
+    let client = client.ok_or(DomainError::InvalidCredentials)?;
+    let granted = match scope {
+        Some(requested) => {
+            let requested = parse_scopes(requested, "scope")?;
+            if let Some(extra) = requested.iter().find(|s| !client.scopes.contains(s)) {
+                return Err(DomainError::Invalid {
+                    field: "scope".to_owned(),
+                    code: "scope",
+                    message: format!("this client may not ask for `{}`", extra.as_str()),
+                }
+                .into());
+            }
+            requested
+        }
+        None => client.scopes.clone(),
+    };
+    Ok(TokenResponse {
+        access_token: keys.issue_for_client(
+            client.id,
+            client.organization,
+            &granted,
+            Utc::now(),
+        )?,
+        token_type: "Bearer",
+        expires_in: keys.access_ttl().num_seconds(),
+        refresh_token: None,
+        scope: Some(
+            granted
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    })
 }
 
 /// A password check subject to throttling: counted against the attempted email and the client
@@ -243,7 +367,8 @@ fn start_session(
         access_token: keys.issue(account.id, account.role, &family, now)?,
         token_type: "Bearer",
         expires_in: keys.access_ttl().num_seconds(),
-        refresh_token: refresh.value.expose().clone(),
+        refresh_token: Some(refresh.value.expose().clone()),
+        scope: None,
     })
 }
 

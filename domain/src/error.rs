@@ -23,6 +23,16 @@ pub enum DomainError {
         /// Seconds until an attempt will be considered again.
         retry_after_seconds: u64,
     },
+    /// The actor may see the object but not do this to it.
+    #[error("not allowed")]
+    Forbidden,
+    /// The object does not exist, or exists but is private to others: the two are not told
+    /// apart.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The change would leave an organisation without an administrator.
+    #[error("an organisation needs at least one administrator")]
+    LastAdmin,
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

@@ -6,6 +6,7 @@
 pub mod account;
 mod error;
 pub mod mail;
+pub mod organization;
 mod sensitive;
 pub mod throttle;
 

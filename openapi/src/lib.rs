@@ -25,6 +25,8 @@ pub mod tags {
     pub const ACCOUNTS: &str = "accounts";
     /// Tokens: logging in, refreshing, logging out.
     pub const AUTH: &str = "auth";
+    /// Partner organisations, their people and API clients.
+    pub const ORGANIZATIONS: &str = "organizations";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -49,6 +51,10 @@ pub const BEARER: &str = "bearer";
         (name = tags::AUTH, description = "OAuth 2 style tokens. Access tokens are short-lived \
             JWTs sent as `Authorization: Bearer`; refresh tokens are opaque, single use and \
             rotated on every use."),
+        (name = tags::ORGANIZATIONS, description = "Partner clinics and recovery community \
+            organisations: created by platform administrators, with administrators and staff, \
+            and API clients for server-to-server access (`client_credentials`). An \
+            organisation exists only for its people and platform administrators."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -9,6 +9,7 @@ mod error;
 pub mod health;
 pub mod login_failures;
 pub mod migrations;
+pub mod organizations;
 pub mod outbox;
 pub mod refresh_tokens;
 mod schema;

@@ -62,10 +62,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_members (organization_id, account_id) {
+        organization_id -> Text,
+        account_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        secret_rotated_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(organization_members -> organizations (organization_id));
+diesel::joinable!(organization_members -> accounts (account_id));
+diesel::joinable!(api_clients -> organizations (organization_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    api_clients,
     email_tokens,
     login_failures,
+    organization_members,
+    organizations,
     outbox_emails,
     refresh_tokens
 );

@@ -81,6 +81,23 @@ fn every_operation_is_named_summarised_tagged_and_answers_problems() {
                 operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
                 "{at}: no tag"
             );
+            let documented: Vec<&str> = operation["parameters"]
+                .as_array()
+                .map(|params| {
+                    params
+                        .iter()
+                        .filter(|p| p["in"] == "path")
+                        .map(|p| p["name"].as_str().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = segment.trim_matches(['{', '}']);
+                assert!(
+                    documented.contains(&name),
+                    "{at}: path parameter {name} is not documented"
+                );
+            }
             for (status, response) in operation["responses"].as_object().unwrap() {
                 assert!(
                     response["description"].is_string(),

@@ -8,12 +8,14 @@
 
 mod accounts;
 mod auth;
+mod authorization;
 mod availability;
 mod contract;
 mod errors;
 mod health;
 mod me;
 mod middleware;
+mod organizations;
 mod password_reset;
 mod schema;
 mod throttling;

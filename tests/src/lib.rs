@@ -210,6 +210,107 @@ impl TestApp {
         }
     }
 
+    /// A platform administrator, made as `hearth admin create` would.
+    pub async fn admin(&self, email: &str) -> Member {
+        self.member(email, "Admin").await;
+        hearth_api::admin::create_admin(&mut self.database.connect(), email, "Admin", None)
+            .expect("promote to admin");
+        self.login(email).await
+    }
+
+    /// Logs an existing account in again, for fresh tokens with its current role.
+    pub async fn login(&self, email: &str) -> Member {
+        let tokens = Reply::of(self.post("/v1/auth/token").send_form(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", MEMBER_PASSWORD),
+        ]))
+        .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.text());
+        let body = tokens.json();
+        Member {
+            email: email.to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+        }
+    }
+
+    /// The member's account id.
+    pub async fn account_id(&self, member: &Member) -> String {
+        let me = Reply::of(self.get("/v1/me").insert_header(member.bearer()).send()).await;
+        me.json()["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Creates an organisation as `admin` (a platform administrator); answers its id.
+    pub async fn organization(&self, admin: &Member, name: &str) -> String {
+        let created = Reply::of(
+            self.post("/v1/organizations")
+                .insert_header(admin.bearer())
+                .send_json(&serde_json::json!({"name": name, "kind": "clinic"})),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Gives `member` a role in the organisation, acting as `admin`.
+    pub async fn add_to_organization(
+        &self,
+        admin: &Member,
+        org: &str,
+        member: &Member,
+        role: &str,
+    ) {
+        let account = self.account_id(member).await;
+        let put = Reply::of(
+            self.request(
+                Method::PUT,
+                &format!("/v1/organizations/{org}/members/{account}"),
+            )
+            .insert_header(admin.bearer())
+            .send_json(&serde_json::json!({ "role": role })),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{}", put.text());
+    }
+
+    /// Creates an API client of the organisation with `scopes`; answers its id and secret.
+    pub async fn api_client(&self, admin: &Member, org: &str, scopes: &[&str]) -> (String, String) {
+        let created = Reply::of(
+            self.post(&format!("/v1/organizations/{org}/clients"))
+                .insert_header(admin.bearer())
+                .send_json(&serde_json::json!({"name": "Integration", "scopes": scopes})),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        let body = created.json();
+        (
+            body["client_id"].as_str().expect("client id").to_owned(),
+            body["client_secret"].as_str().expect("secret").to_owned(),
+        )
+    }
+
+    /// An access token for an API client.
+    pub async fn client_token(&self, client_id: &str, secret: &str) -> String {
+        let tokens = Reply::of(self.post("/v1/auth/token").send_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ]))
+        .await;
+        assert_eq!(tokens.status, 200, "{}", tokens.text());
+        tokens.json()["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
     /// Stops the server as SIGTERM would: in-flight requests finish first.
     pub async fn stop_gracefully(&self) {
         self.handle.stop(true).await;

@@ -1,0 +1,78 @@
+//! Cursor pagination: `?limit=` (default 20, at most 100) and `?cursor=` from the previous page.
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+use hearth_openapi::FieldError;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 20;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 100;
+
+/// Paging parameters of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A checked page request: the position after which to continue, and how many to fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// Continue after this id (exclusive).
+    pub after: Option<uuid::Uuid>,
+    /// Page size.
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// Fetch one more than the page holds, to know whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts what was fetched to a page, with the cursor of the next one.
+    pub fn page<T>(
+        &self,
+        mut items: Vec<T>,
+        id: impl Fn(&T) -> uuid::Uuid,
+    ) -> hearth_openapi::Page<T> {
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = more
+            .then(|| items.last().map(|last| id(last).to_string()))
+            .flatten();
+        hearth_openapi::Page { items, next_cursor }
+    }
+}
+
+impl TryFrom<PageQuery> for PageRequest {
+    type Error = ApiError;
+
+    fn try_from(query: PageQuery) -> Result<Self, ApiError> {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::Validation(vec![FieldError {
+                field: "limit".to_owned(),
+                code: "range".to_owned(),
+                message: format!("must be 1 to {MAX_LIMIT}"),
+            }]));
+        }
+        let after = query
+            .cursor
+            .map(|cursor| {
+                cursor.parse().map_err(|_| {
+                    ApiError::BadRequest("The cursor is not one this API gave out.".to_owned())
+                })
+            })
+            .transpose()?;
+        Ok(Self { after, limit })
+    }
+}

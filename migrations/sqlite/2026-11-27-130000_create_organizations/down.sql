@@ -1,0 +1,3 @@
+DROP TABLE api_clients;
+DROP TABLE organization_members;
+DROP TABLE organizations;

@@ -1,0 +1,433 @@
+//! The authorization matrix: every operation in the contract, called by every kind of caller,
+//! answers what its policy says. A new operation fails `every_operation_is_in_the_matrix`
+//! until it has a row here.
+
+use std::collections::BTreeSet;
+
+use awc::http::Method;
+use hearth_tests::{Member, Reply, TestApp, on_both_backends};
+use serde_json::{Value, json};
+
+/// The kinds of caller, in the order of every row's expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Member,
+    Staff,
+    OrgAdmin,
+    OtherOrgAdmin,
+    PlatformAdmin,
+    Client,
+    ClientWithoutScopes,
+}
+
+const CALLERS: [Caller; 8] = [
+    Caller::Anonymous,
+    Caller::Member,
+    Caller::Staff,
+    Caller::OrgAdmin,
+    Caller::OtherOrgAdmin,
+    Caller::PlatformAdmin,
+    Caller::Client,
+    Caller::ClientWithoutScopes,
+];
+
+enum Body {
+    Empty,
+    Json(Value),
+    Form(Vec<(&'static str, &'static str)>),
+}
+
+/// One operation: method, path template (as in the contract), the concrete path, a body, and
+/// the status each caller must get.
+struct Row {
+    method: Method,
+    template: &'static str,
+    path: String,
+    body: Body,
+    expect: [u16; 8],
+}
+
+struct World {
+    app: TestApp,
+    member: Member,
+    staff: Member,
+    org_admin: Member,
+    other_admin: Member,
+    admin: Member,
+    client_token: String,
+    scopeless_client_token: String,
+    org: String,
+    target: String,
+    rotating_client: String,
+}
+
+impl World {
+    async fn build(backend: hearth_tests::TestBackend) -> Self {
+        let app = TestApp::spawn(backend).await;
+        let admin = app.admin("admin@example.org").await;
+        let org = app.organization(&admin, "Clinic").await;
+        let other_org = app.organization(&admin, "Another clinic").await;
+        let member = app.member("member@example.org", "Member").await;
+        let staff = app.member("staff@example.org", "Staff").await;
+        let org_admin = app.member("lead@example.org", "Lead").await;
+        let other_admin = app.member("other@example.org", "Other").await;
+        let target = app.member("target@example.org", "Target").await;
+        app.add_to_organization(&admin, &org, &staff, "staff").await;
+        app.add_to_organization(&admin, &org, &org_admin, "admin")
+            .await;
+        app.add_to_organization(&admin, &other_org, &other_admin, "admin")
+            .await;
+        app.add_to_organization(&admin, &org, &target, "staff")
+            .await;
+        let (id, secret) = app
+            .api_client(&admin, &org, &["referrals:read", "referrals:write"])
+            .await;
+        let client_token = app.client_token(&id, &secret).await;
+        let (id, secret) = app.api_client(&admin, &org, &[]).await;
+        let scopeless_client_token = app.client_token(&id, &secret).await;
+        let (rotating_client, _) = app.api_client(&admin, &org, &["referrals:read"]).await;
+        let target = app.account_id(&target).await;
+        Self {
+            app,
+            member,
+            staff,
+            org_admin,
+            other_admin,
+            admin,
+            client_token,
+            scopeless_client_token,
+            org,
+            target,
+            rotating_client,
+        }
+    }
+
+    fn bearer(&self, caller: Caller) -> Option<String> {
+        let token = match caller {
+            Caller::Anonymous => return None,
+            Caller::Member => &self.member.access_token,
+            Caller::Staff => &self.staff.access_token,
+            Caller::OrgAdmin => &self.org_admin.access_token,
+            Caller::OtherOrgAdmin => &self.other_admin.access_token,
+            Caller::PlatformAdmin => &self.admin.access_token,
+            Caller::Client => &self.client_token,
+            Caller::ClientWithoutScopes => &self.scopeless_client_token,
+        };
+        Some(format!("Bearer {token}"))
+    }
+
+    async fn call(&self, caller: Caller, method: &Method, path: &str, body: &Body) -> Reply {
+        let mut request = self.app.request(method.clone(), path);
+        if let Some(bearer) = self.bearer(caller) {
+            request = request.insert_header(("authorization", bearer));
+        }
+        Reply::of(match body {
+            Body::Empty => request.send(),
+            Body::Json(value) => request.send_json(value),
+            Body::Form(form) => request.send_form(form),
+        })
+        .await
+    }
+
+    /// Puts the target back before each call that removes it.
+    async fn restore_target(&self) {
+        let put = Reply::of(
+            self.app
+                .request(
+                    Method::PUT,
+                    &format!("/v1/organizations/{}/members/{}", self.org, self.target),
+                )
+                .insert_header(self.admin.bearer())
+                .send_json(&json!({"role": "staff"})),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{}", put.text());
+    }
+
+    async fn fresh_client(&self) -> String {
+        self.app
+            .api_client(&self.admin, &self.org, &["referrals:read"])
+            .await
+            .0
+    }
+
+    fn rows(&self) -> Vec<Row> {
+        let org = &self.org;
+        let target = &self.target;
+        let rotating = &self.rotating_client;
+        let all = |status| [status; 8];
+        let person = |status| [401, status, status, status, status, status, 403, 403];
+        let in_org = |status| [401, 404, status, status, 404, status, 403, 403];
+        let managers = |status| [401, 404, 403, status, 404, status, 403, 403];
+        let row =
+            |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 8]| {
+                Row {
+                    method,
+                    template,
+                    path,
+                    body,
+                    expect,
+                }
+            };
+        vec![
+            row(
+                Method::GET,
+                "/health/live",
+                "/health/live".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
+                "/health/ready",
+                "/health/ready".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/accounts",
+                "/v1/accounts".into(),
+                Body::Json(
+                    json!({"email": "matrix@example.org", "password": "lantern orbit cactus quiet", "display_name": "Matrix"}),
+                ),
+                all(202),
+            ),
+            row(
+                Method::POST,
+                "/v1/accounts/email-confirmations",
+                "/v1/accounts/email-confirmations".into(),
+                Body::Json(json!({"token": "not-a-code"})),
+                all(422),
+            ),
+            row(
+                Method::POST,
+                "/v1/accounts/password-reset-requests",
+                "/v1/accounts/password-reset-requests".into(),
+                Body::Json(json!({"email": "matrix@example.org"})),
+                all(202),
+            ),
+            row(
+                Method::POST,
+                "/v1/accounts/password-resets",
+                "/v1/accounts/password-resets".into(),
+                Body::Json(
+                    json!({"token": "not-a-code", "new_password": "harbour violet thimble quartz"}),
+                ),
+                all(422),
+            ),
+            row(
+                Method::POST,
+                "/v1/auth/token",
+                "/v1/auth/token".into(),
+                Body::Form(vec![
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", "not-a-token"),
+                ]),
+                all(400),
+            ),
+            row(
+                Method::POST,
+                "/v1/auth/revoke",
+                "/v1/auth/revoke".into(),
+                Body::Form(vec![("token", "not-a-token")]),
+                person(204),
+            ),
+            row(
+                Method::GET,
+                "/v1/me",
+                "/v1/me".into(),
+                Body::Empty,
+                person(200),
+            ),
+            row(
+                Method::PATCH,
+                "/v1/me",
+                "/v1/me".into(),
+                Body::Json(json!({})),
+                person(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/me",
+                "/v1/me".into(),
+                Body::Json(json!({"password": "not the password"})),
+                person(400),
+            ),
+            row(
+                Method::POST,
+                "/v1/me/password",
+                "/v1/me/password".into(),
+                Body::Json(
+                    json!({"current_password": "not the password", "new_password": "harbour violet thimble quartz"}),
+                ),
+                person(400),
+            ),
+            row(
+                Method::GET,
+                "/v1/me/export",
+                "/v1/me/export".into(),
+                Body::Empty,
+                person(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/me/sessions",
+                "/v1/me/sessions".into(),
+                Body::Empty,
+                person(204),
+            ),
+            row(
+                Method::POST,
+                "/v1/organizations",
+                "/v1/organizations".into(),
+                Body::Json(json!({"name": "New", "kind": "clinic"})),
+                [401, 403, 403, 403, 403, 201, 403, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations",
+                "/v1/organizations".into(),
+                Body::Empty,
+                person(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}",
+                format!("/v1/organizations/{org}"),
+                Body::Empty,
+                in_org(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}/members",
+                format!("/v1/organizations/{org}/members"),
+                Body::Empty,
+                in_org(200),
+            ),
+            row(
+                Method::PUT,
+                "/v1/organizations/{organization_id}/members/{account_id}",
+                format!("/v1/organizations/{org}/members/{target}"),
+                Body::Json(json!({"role": "staff"})),
+                managers(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/organizations/{organization_id}/members/{account_id}",
+                format!("/v1/organizations/{org}/members/{target}"),
+                Body::Empty,
+                managers(204),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}/clients",
+                format!("/v1/organizations/{org}/clients"),
+                Body::Empty,
+                managers(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/organizations/{organization_id}/clients",
+                format!("/v1/organizations/{org}/clients"),
+                Body::Json(json!({"name": "More", "scopes": ["referrals:read"]})),
+                managers(201),
+            ),
+            row(
+                Method::POST,
+                "/v1/organizations/{organization_id}/clients/{client_id}/secret",
+                format!("/v1/organizations/{org}/clients/{rotating}/secret"),
+                Body::Empty,
+                managers(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/organizations/{organization_id}/clients/{client_id}",
+                format!("/v1/organizations/{org}/clients/{{fresh}}"),
+                Body::Empty,
+                managers(204),
+            ),
+        ]
+    }
+}
+
+on_both_backends! {
+    async fn every_caller_gets_what_the_policy_says(backend: TestBackend) {
+        let world = World::build(backend).await;
+        let mut wrong = Vec::new();
+        let operations: BTreeSet<String> =
+            world.rows().iter().map(|row| format!("{} {}", row.method, row.template)).collect();
+        assert_eq!(operations, MATRIX_OPERATIONS.iter().map(|s| (*s).to_owned()).collect());
+
+        for row in world.rows() {
+            for (caller, expected) in CALLERS.into_iter().zip(row.expect) {
+                if row.method == Method::DELETE && row.template.ends_with("{account_id}") {
+                    world.restore_target().await;
+                }
+                let path = if row.path.contains("{fresh}") {
+                    row.path.replace("{fresh}", &world.fresh_client().await)
+                } else {
+                    row.path.clone()
+                };
+                let reply = world.call(caller, &row.method, &path, &row.body).await;
+                if reply.status != expected {
+                    wrong.push(format!("{} {} as {caller:?}: {} (expected {expected}) {}",
+                        row.method, row.template, reply.status, reply.text()));
+                }
+            }
+        }
+
+        assert!(wrong.is_empty(), "the matrix disagrees:\n{}", wrong.join("\n"));
+    }
+}
+
+#[test]
+fn every_operation_is_in_the_matrix() {
+    let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    let covered: BTreeSet<String> = MATRIX_OPERATIONS.iter().map(|s| (*s).to_owned()).collect();
+
+    assert_eq!(
+        documented, covered,
+        "add a row for every new operation, remove rows of gone ones"
+    );
+}
+
+/// The operations [`World::rows`] covers, checked against the contract above.
+const MATRIX_OPERATIONS: [&str; 24] = [
+    "GET /health/live",
+    "GET /health/ready",
+    "POST /v1/accounts",
+    "POST /v1/accounts/email-confirmations",
+    "POST /v1/accounts/password-reset-requests",
+    "POST /v1/accounts/password-resets",
+    "POST /v1/auth/token",
+    "POST /v1/auth/revoke",
+    "GET /v1/me",
+    "PATCH /v1/me",
+    "DELETE /v1/me",
+    "POST /v1/me/password",
+    "GET /v1/me/export",
+    "DELETE /v1/me/sessions",
+    "POST /v1/organizations",
+    "GET /v1/organizations",
+    "GET /v1/organizations/{organization_id}",
+    "GET /v1/organizations/{organization_id}/members",
+    "PUT /v1/organizations/{organization_id}/members/{account_id}",
+    "DELETE /v1/organizations/{organization_id}/members/{account_id}",
+    "GET /v1/organizations/{organization_id}/clients",
+    "POST /v1/organizations/{organization_id}/clients",
+    "POST /v1/organizations/{organization_id}/clients/{client_id}/secret",
+    "DELETE /v1/organizations/{organization_id}/clients/{client_id}",
+];
