@@ -335,30 +335,24 @@ pub fn problem_response(
 }
 
 impl ApiError {
-    /// One 422 answer listing every broken rule.
+    /// One 422 answer listing every broken rule; any other refusal among them wins instead.
     pub fn from_domain_errors(errors: Vec<DomainError>) -> Self {
-        Self::Validation(
-            errors
-                .into_iter()
-                .filter_map(|error| match error {
-                    DomainError::Invalid {
-                        field,
-                        code,
-                        message,
-                    } => Some(FieldError {
-                        field,
-                        code: code.to_owned(),
-                        message,
-                    }),
-                    DomainError::InvalidCredentials
-                    | DomainError::EmailUnconfirmed
-                    | DomainError::Throttled { .. }
-                    | DomainError::Forbidden
-                    | DomainError::NotFound(_)
-                    | DomainError::LastAdmin => None,
-                })
-                .collect(),
-        )
+        let mut fields = Vec::new();
+        for error in errors {
+            match error {
+                DomainError::Invalid {
+                    field,
+                    code,
+                    message,
+                } => fields.push(FieldError {
+                    field,
+                    code: code.to_owned(),
+                    message,
+                }),
+                other => return Self::Domain(other),
+            }
+        }
+        Self::Validation(fields)
     }
 }
 

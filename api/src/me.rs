@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use hearth_domain::account::{
     self, Account, AccountPatch, DisplayName, Locale, PlatformRole, parse_time_zone,
 };
+use hearth_domain::organization::OrganizationRole;
 use hearth_domain::{DomainError, Sensitive, mail as messages};
 use hearth_openapi::{Problem, tags};
-use hearth_persistence::{accounts, outbox, refresh_tokens};
+use hearth_persistence::{accounts, organizations, outbox, refresh_tokens};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -272,7 +273,8 @@ async fn confirm_password(
     Ok(account)
 }
 
-/// Everything Hearth stores about the caller.
+/// Everything Hearth stores about the caller. Each later capability that stores personal data
+/// adds its part here.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountExport {
     /// When this export was made.
@@ -285,6 +287,21 @@ pub struct AccountExport {
     pub email_tokens: Vec<EmailTokenExport>,
     /// Mail queued for the caller's address, without bodies (they may hold live codes).
     pub mail: Vec<MailExport>,
+    /// The organisations the caller works in.
+    pub organizations: Vec<OrganizationMembershipExport>,
+}
+
+/// A role in an organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationMembershipExport {
+    /// The organisation's id.
+    pub organization_id: uuid::Uuid,
+    /// Its name.
+    pub name: String,
+    /// The caller's role there.
+    pub role: OrganizationRole,
+    /// Since when.
+    pub since: DateTime<Utc>,
 }
 
 /// A login session.
@@ -364,6 +381,15 @@ pub async fn export_me(user: AuthUser, db: Data<Db>) -> Result<HttpResponse, Api
                     .map(|queued| MailExport {
                         subject: queued.email.subject,
                         queued_at: queued.queued_at,
+                    })
+                    .collect(),
+                organizations: organizations::memberships_of(c, user.id)?
+                    .into_iter()
+                    .map(|(org, role, since)| OrganizationMembershipExport {
+                        organization_id: org.id.0,
+                        name: org.name,
+                        role,
+                        since,
                     })
                     .collect(),
                 account: account.into(),

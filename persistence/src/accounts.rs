@@ -7,7 +7,7 @@ use hearth_domain::account::{
     NewAccount, PlatformRole, parse_time_zone,
 };
 
-use crate::schema::{accounts, email_tokens, outbox_emails, refresh_tokens};
+use crate::schema::{accounts, email_tokens, organization_members, outbox_emails, refresh_tokens};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
 
@@ -195,7 +195,8 @@ pub fn set_password_hash(
 
 /// Erases the account's personal data. The row stays, anonymised as a former member with an
 /// unusable address and password, for the records of others that point at it; its tokens,
-/// sessions and queued mail go.
+/// sessions, organisation roles and queued mail go. (An organisation whose last administrator
+/// erased their account is left to platform administrators.)
 pub fn erase(
     c: &mut DbConnection,
     id: AccountId,
@@ -205,6 +206,8 @@ pub fn erase(
     let key = id.to_string();
     diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(&key))).execute(c)?;
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::account_id.eq(&key))).execute(c)?;
+    diesel::delete(organization_members::table.filter(organization_members::account_id.eq(&key)))
+        .execute(c)?;
     diesel::delete(
         outbox_emails::table.filter(outbox_emails::recipient.eq(account.email.as_str())),
     )

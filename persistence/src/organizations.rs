@@ -166,6 +166,41 @@ pub fn members(c: &mut DbConnection, org: OrganizationId) -> Result<Vec<Member>,
         .collect()
 }
 
+/// The organisations `account` belongs to, with its role in each, in the order joined.
+pub fn memberships_of(
+    c: &mut DbConnection,
+    account: AccountId,
+) -> Result<Vec<(Organization, OrganizationRole, DateTime<Utc>)>, PersistenceError> {
+    let rows: Vec<(OrganizationRow, String, NaiveDateTime)> = organization_members::table
+        .inner_join(organizations::table)
+        .filter(organization_members::account_id.eq(account.to_string()))
+        .order((
+            organization_members::created_at.asc(),
+            organizations::id.asc(),
+        ))
+        .select((
+            (
+                organizations::id,
+                organizations::name,
+                organizations::kind,
+                organizations::created_at,
+            ),
+            organization_members::role,
+            organization_members::created_at,
+        ))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(org, role, since)| {
+            Ok((
+                organization(org)?,
+                OrganizationRole::parse(&role)
+                    .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))?,
+                from_db(since),
+            ))
+        })
+        .collect()
+}
+
 /// Adds a person, or changes the role of one already there.
 pub fn add_member(
     c: &mut DbConnection,

@@ -155,6 +155,7 @@ on_both_backends! {
         assert_eq!(export["email_tokens"][0]["purpose"], "confirm_email");
         assert!(export["email_tokens"][0]["used_at"].is_string());
         assert!(export["mail"][0]["subject"].as_str().unwrap().contains("Confirm"));
+        assert_eq!(export["organizations"], json!([]));
         let text = reply.text();
         let code = app.confirmation_code("oz@example.org");
         for secret in [code.as_str(), &member.refresh_token, "argon2", "token_hash"] {
@@ -162,9 +163,26 @@ on_both_backends! {
         }
     }
 
+    async fn export_lists_the_organizations_one_works_in(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let admin = app.admin("ops@example.org").await;
+        let org = app.organization(&admin, "Harbour Street Clinic").await;
+        let staff = app.member("staff@example.org", "Staff").await;
+        app.add_to_organization(&admin, &org, &staff, "staff").await;
+
+        let export = Reply::of(app.get("/v1/me/export").insert_header(staff.bearer()).send()).await.json();
+
+        assert_eq!(export["organizations"][0]["organization_id"], org);
+        assert_eq!(export["organizations"][0]["name"], "Harbour Street Clinic");
+        assert_eq!(export["organizations"][0]["role"], "staff");
+    }
+
     async fn delete_me_erases_personal_data_behind_the_password(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
+        let admin = app.admin("ops@example.org").await;
+        let org = app.organization(&admin, "Clinic").await;
         let member = app.member("gone@example.org", "Gone").await;
+        app.add_to_organization(&admin, &org, &member, "staff").await;
         let delete = |password: &'static str| {
             app.request(Method::DELETE, "/v1/me").insert_header(member.bearer()).send_json(&json!({"password": password}))
         };
@@ -180,6 +198,8 @@ on_both_backends! {
         refresh(&app, &member.refresh_token).await.assert_problem(400, "invalid-grant");
         me(&app, &member).await.assert_problem(404, "not-found");
         assert!(app.mails_to("gone@example.org").is_empty(), "queued mail to the address is gone");
+        let people = Reply::of(app.get(&format!("/v1/organizations/{org}/members")).insert_header(admin.bearer()).send()).await.json();
+        assert_eq!(people.as_array().unwrap().len(), 1, "their organisation role is gone: {people}");
         let mut c = app.database.connect();
         assert!(accounts::find_by_email(&mut c, &Email::parse("gone@example.org").unwrap()).unwrap().is_none());
         let again = app.member("gone@example.org", "Back again").await;
