@@ -2,9 +2,9 @@
 
 use actix_web::post;
 use actix_web::web::Data;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hearth_domain::account::{
-    self, AccountId, DisplayName, Email, EmailTokenPurpose, NewAccount, token_invalid,
+    self, Account, AccountId, DisplayName, Email, EmailTokenPurpose, NewAccount, token_invalid,
 };
 use hearth_domain::{DomainError, Sensitive, mail as messages};
 use hearth_openapi::{Problem, tags};
@@ -307,17 +307,28 @@ pub async fn reset_password(
             accounts::consume_email_token(c, &token_hash, EmailTokenPurpose::ResetPassword, now)?
                 .filter(|id| *id == account.id)
                 .ok_or_else(token_invalid)?;
-        accounts::set_password_hash(c, id, &hash, now)?;
         accounts::confirm_email(c, id, now)?;
-        refresh_tokens::revoke_all_but(c, id, None, now)?;
-        Ok(mail::queue(
-            c,
-            &messages::password_changed(account.email.as_str()),
-            now,
-        )?)
+        replace_password(c, &account, &hash, None, now)
     })
     .await?;
     Ok(NoContent)
+}
+
+/// Sets a new password hash, ends every session but `keep`, and tells the owner by mail.
+pub(crate) fn replace_password(
+    c: &mut DbConnection,
+    account: &Account,
+    hash: &str,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    accounts::set_password_hash(c, account.id, hash, now)?;
+    refresh_tokens::revoke_all_but(c, account.id, keep, now)?;
+    Ok(mail::queue(
+        c,
+        &messages::password_changed(account.email.as_str()),
+        now,
+    )?)
 }
 
 /// The password policy names its field `password`; here the field is called otherwise.

@@ -7,19 +7,19 @@ use hearth_domain::account::{
     self, Account, AccountPatch, DisplayName, Locale, PlatformRole, parse_time_zone,
 };
 use hearth_domain::organization::OrganizationRole;
-use hearth_domain::{DomainError, Sensitive, mail as messages};
+use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::{accounts, organizations, outbox, refresh_tokens};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use crate::accounts::replace_password;
 use crate::auth::AuthUser;
 use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::credentials::hash_password;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::JsonObject;
-use crate::mail;
 use crate::responses::NoContent;
 use crate::tokens::{Attempt, verify_password};
 
@@ -235,17 +235,8 @@ pub async fn change_my_password(
         account.display_name.as_str(),
     )?;
     let hash = hash_password(Sensitive::new(request.new_password)).await?;
-    db.tx(move |c| {
-        let now = Utc::now();
-        accounts::set_password_hash(c, account.id, &hash, now)?;
-        refresh_tokens::revoke_all_but(c, account.id, user.session.as_deref(), now)?;
-        Ok(mail::queue(
-            c,
-            &messages::password_changed(account.email.as_str()),
-            now,
-        )?)
-    })
-    .await?;
+    db.tx(move |c| replace_password(c, &account, &hash, user.session.as_deref(), Utc::now()))
+        .await?;
     Ok(NoContent)
 }
 

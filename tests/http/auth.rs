@@ -11,29 +11,6 @@ async fn token(app: &TestApp, form: &[(&str, &str)]) -> Reply {
     Reply::of(app.post("/v1/auth/token").send_form(&form)).await
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Reply {
-    token(
-        app,
-        &[
-            ("grant_type", "password"),
-            ("username", email),
-            ("password", password),
-        ],
-    )
-    .await
-}
-
-async fn refresh(app: &TestApp, refresh_token: &str) -> Reply {
-    token(
-        app,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await
-}
-
 async fn me(app: &TestApp, authorization: Option<String>) -> Reply {
     let mut request = app.get("/v1/me");
     if let Some(value) = authorization {
@@ -93,7 +70,7 @@ on_both_backends! {
         assert_eq!(body["display_name"], "River");
         assert_eq!(body["role"], "member");
         assert_eq!(body["email_confirmed"], true);
-        let tokens = login(&app, "river@example.org", MEMBER_PASSWORD).await;
+        let tokens = app.password_grant("river@example.org", MEMBER_PASSWORD).await;
         assert_eq!(tokens.header("cache-control"), Some("no-store"));
         assert_eq!(tokens.json()["token_type"], "Bearer");
         assert_eq!(tokens.json()["expires_in"], 900);
@@ -103,9 +80,9 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         app.member("sam@example.org", "Sam").await;
 
-        let wrong_password = login(&app, "sam@example.org", "not the right password").await;
-        let unknown_email = login(&app, "nobody@example.org", MEMBER_PASSWORD).await;
-        let not_an_email = login(&app, "nobody", MEMBER_PASSWORD).await;
+        let wrong_password = app.password_grant("sam@example.org", "not the right password").await;
+        let unknown_email = app.password_grant("nobody@example.org", MEMBER_PASSWORD).await;
+        let not_an_email = app.password_grant("nobody", MEMBER_PASSWORD).await;
 
         let problem = wrong_password.assert_problem(400, "invalid-grant");
         assert_eq!(problem["detail"], "Invalid credentials.");
@@ -119,7 +96,7 @@ on_both_backends! {
             "email": "new@example.org", "password": MEMBER_PASSWORD, "display_name": "New"
         }))).await;
 
-        let reply = login(&app, "new@example.org", MEMBER_PASSWORD).await;
+        let reply = app.password_grant("new@example.org", MEMBER_PASSWORD).await;
 
         reply.assert_problem(403, "email-unconfirmed");
     }
@@ -194,46 +171,46 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let member = app.member("robin@example.org", "Robin").await;
 
-        let rotated = refresh(&app, &member.refresh_token).await;
+        let rotated = app.refresh_grant(&member.refresh_token).await;
         assert_eq!(rotated.status, 200, "{}", rotated.text());
         let successor = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
         assert_ne!(successor, member.refresh_token);
         assert_eq!(me(&app, Some(format!("Bearer {}", rotated.json()["access_token"].as_str().unwrap()))).await.status, 200);
 
-        let replay = refresh(&app, &member.refresh_token).await;
+        let replay = app.refresh_grant(&member.refresh_token).await;
         replay.assert_problem(400, "invalid-grant");
-        let after_replay = refresh(&app, &successor).await;
+        let after_replay = app.refresh_grant(&successor).await;
         after_replay.assert_problem(400, "invalid-grant");
     }
 
     async fn a_replay_leaves_other_sessions_alone(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         let phone = app.member("lee@example.org", "Lee").await;
-        let laptop = login(&app, "lee@example.org", MEMBER_PASSWORD).await.json();
+        let laptop = app.password_grant("lee@example.org", MEMBER_PASSWORD).await.json();
 
-        refresh(&app, &phone.refresh_token).await;
-        refresh(&app, &phone.refresh_token).await;
+        app.refresh_grant(&phone.refresh_token).await;
+        app.refresh_grant(&phone.refresh_token).await;
 
-        assert_eq!(refresh(&app, laptop["refresh_token"].as_str().unwrap()).await.status, 200);
+        assert_eq!(app.refresh_grant(laptop["refresh_token"].as_str().unwrap()).await.status, 200);
     }
 
     async fn revoke_ends_one_session_and_delete_sessions_ends_all(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         let phone = app.member("jo@example.org", "Jo").await;
-        let laptop = login(&app, "jo@example.org", MEMBER_PASSWORD).await.json();
-        let tablet = login(&app, "jo@example.org", MEMBER_PASSWORD).await.json();
+        let laptop = app.password_grant("jo@example.org", MEMBER_PASSWORD).await.json();
+        let tablet = app.password_grant("jo@example.org", MEMBER_PASSWORD).await.json();
 
         let revoked = Reply::of(app.post("/v1/auth/revoke").insert_header(phone.bearer())
             .send_form(&[("token", phone.refresh_token.as_str())])).await;
         assert_eq!(revoked.status, 204, "{}", revoked.text());
-        refresh(&app, &phone.refresh_token).await.assert_problem(400, "invalid-grant");
-        let laptop_refresh = refresh(&app, laptop["refresh_token"].as_str().unwrap()).await;
+        app.refresh_grant(&phone.refresh_token).await.assert_problem(400, "invalid-grant");
+        let laptop_refresh = app.refresh_grant(laptop["refresh_token"].as_str().unwrap()).await;
         assert_eq!(laptop_refresh.status, 200);
 
         let all = Reply::of(app.request(awc::http::Method::DELETE, "/v1/me/sessions").insert_header(phone.bearer()).send()).await;
         assert_eq!(all.status, 204, "{}", all.text());
-        refresh(&app, laptop_refresh.json()["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
-        refresh(&app, tablet["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
+        app.refresh_grant(laptop_refresh.json()["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
+        app.refresh_grant(tablet["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
     }
 
     async fn another_members_refresh_token_cannot_be_revoked(backend: TestBackend) {
@@ -245,7 +222,7 @@ on_both_backends! {
             .send_form(&[("token", victim.refresh_token.as_str())])).await;
 
         assert_eq!(reply.status, 204);
-        assert_eq!(refresh(&app, &victim.refresh_token).await.status, 200);
+        assert_eq!(app.refresh_grant(&victim.refresh_token).await.status, 200);
     }
 
     async fn revoke_and_sessions_need_a_token(backend: TestBackend) {
@@ -263,7 +240,7 @@ on_both_backends! {
         app.member("ops@example.org", "Ops").await;
 
         let outcome = hearth_api::admin::create_admin(&mut app.database.connect(), "ops@example.org", "Ops", None).unwrap();
-        let tokens = login(&app, "ops@example.org", MEMBER_PASSWORD).await.json();
+        let tokens = app.password_grant("ops@example.org", MEMBER_PASSWORD).await.json();
 
         assert_eq!(outcome, hearth_api::admin::AdminCreated::Promoted);
         let reply = me(&app, Some(format!("Bearer {}", tokens["access_token"].as_str().unwrap()))).await;

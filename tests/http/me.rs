@@ -20,23 +20,6 @@ async fn patch_me(app: &TestApp, member: &Member, body: &Value, if_match: Option
     Reply::of(request.send_json(body)).await
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Reply {
-    Reply::of(app.post("/v1/auth/token").send_form(&[
-        ("grant_type", "password"),
-        ("username", email),
-        ("password", password),
-    ]))
-    .await
-}
-
-async fn refresh(app: &TestApp, token: &str) -> Reply {
-    Reply::of(
-        app.post("/v1/auth/token")
-            .send_form(&[("grant_type", "refresh_token"), ("refresh_token", token)]),
-    )
-    .await
-}
-
 on_both_backends! {
     async fn me_carries_an_etag_and_answers_304_when_unchanged(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
@@ -120,23 +103,23 @@ on_both_backends! {
 
         wrong.assert_problem(400, "invalid-grant");
         assert_eq!(weak.assert_problem(422, "validation")["errors"][0]["code"], "weak");
-        assert_eq!(login(&app, "jo@example.org", MEMBER_PASSWORD).await.status, 200);
+        assert_eq!(app.password_grant("jo@example.org", MEMBER_PASSWORD).await.status, 200);
     }
 
     async fn password_change_logs_out_other_sessions_and_tells_the_owner(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         let phone = app.member("vic@example.org", "Vic").await;
-        let laptop = login(&app, "vic@example.org", MEMBER_PASSWORD).await.json();
+        let laptop = app.password_grant("vic@example.org", MEMBER_PASSWORD).await.json();
         let new_password = "harbour violet thimble quartz";
 
         let changed = Reply::of(app.post("/v1/me/password").insert_header(phone.bearer())
             .send_json(&json!({"current_password": MEMBER_PASSWORD, "new_password": new_password}))).await;
 
         assert_eq!(changed.status, 204, "{}", changed.text());
-        login(&app, "vic@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
-        assert_eq!(login(&app, "vic@example.org", new_password).await.status, 200);
-        refresh(&app, laptop["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
-        assert_eq!(refresh(&app, &phone.refresh_token).await.status, 200, "the session that changed it stays");
+        app.password_grant("vic@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
+        assert_eq!(app.password_grant("vic@example.org", new_password).await.status, 200);
+        app.refresh_grant(laptop["refresh_token"].as_str().unwrap()).await.assert_problem(400, "invalid-grant");
+        assert_eq!(app.refresh_grant(&phone.refresh_token).await.status, 200, "the session that changed it stays");
         let last = app.mails_to("vic@example.org").pop().unwrap();
         assert!(last.subject.contains("password was changed"), "{}", last.subject);
     }
@@ -194,8 +177,8 @@ on_both_backends! {
         let erased = Reply::of(delete(MEMBER_PASSWORD)).await;
 
         assert_eq!(erased.status, 204, "{}", erased.text());
-        login(&app, "gone@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
-        refresh(&app, &member.refresh_token).await.assert_problem(400, "invalid-grant");
+        app.password_grant("gone@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
+        app.refresh_grant(&member.refresh_token).await.assert_problem(400, "invalid-grant");
         me(&app, &member).await.assert_problem(404, "not-found");
         assert!(app.mails_to("gone@example.org").is_empty(), "queued mail to the address is gone");
         let people = Reply::of(app.get(&format!("/v1/organizations/{org}/members")).insert_header(admin.bearer()).send()).await.json();

@@ -25,15 +25,6 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> Reply {
     .await
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Reply {
-    Reply::of(app.post("/v1/auth/token").send_form(&[
-        ("grant_type", "password"),
-        ("username", email),
-        ("password", password),
-    ]))
-    .await
-}
-
 on_both_backends! {
     async fn a_mailed_code_sets_a_new_password_once_and_ends_every_session(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
@@ -47,8 +38,8 @@ on_both_backends! {
         assert_eq!(asked.status, 202);
         assert_eq!(done.status, 204, "{}", done.text());
         again.assert_problem(422, "validation");
-        login(&app, "river@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
-        assert_eq!(login(&app, "river@example.org", NEW_PASSWORD).await.status, 200);
+        app.password_grant("river@example.org", MEMBER_PASSWORD).await.assert_problem(400, "invalid-grant");
+        assert_eq!(app.password_grant("river@example.org", NEW_PASSWORD).await.status, 200);
         let refreshed = Reply::of(app.post("/v1/auth/token").send_form(&[("grant_type", "refresh_token"), ("refresh_token", member.refresh_token.as_str())])).await;
         refreshed.assert_problem(400, "invalid-grant");
         assert!(app.mails_to("river@example.org").last().unwrap().subject.contains("password was changed"));
@@ -94,7 +85,7 @@ on_both_backends! {
         expired.assert_problem(422, "validation");
         unknown.assert_problem(422, "validation");
         confirmation_code.assert_problem(422, "validation");
-        assert_eq!(login(&app, "ash@example.org", MEMBER_PASSWORD).await.status, 200);
+        assert_eq!(app.password_grant("ash@example.org", MEMBER_PASSWORD).await.status, 200);
     }
 
     async fn a_malformed_address_is_422(backend: TestBackend) {

@@ -5,15 +5,6 @@ use hearth_api::credentials::fingerprint;
 use hearth_persistence::login_failures;
 use hearth_tests::{MEMBER_PASSWORD, Reply, TestApp, on_both_backends};
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Reply {
-    Reply::of(app.post("/v1/auth/token").send_form(&[
-        ("grant_type", "password"),
-        ("username", email),
-        ("password", password),
-    ]))
-    .await
-}
-
 fn assert_throttled(reply: &Reply) {
     reply.assert_problem(429, "too-many-attempts");
     let wait: u64 = reply
@@ -29,10 +20,10 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         app.member("river@example.org", "River").await;
         for _ in 0..5 {
-            login(&app, "river@example.org", "wrong password here").await.assert_problem(400, "invalid-grant");
+            app.password_grant("river@example.org", "wrong password here").await.assert_problem(400, "invalid-grant");
         }
 
-        let reply = login(&app, "River@Example.org", MEMBER_PASSWORD).await;
+        let reply = app.password_grant("River@Example.org", MEMBER_PASSWORD).await;
 
         assert_throttled(&reply);
         let other = app.member("sam@example.org", "Sam").await;
@@ -42,10 +33,10 @@ on_both_backends! {
     async fn unknown_emails_are_throttled_alike(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         for _ in 0..5 {
-            login(&app, "nobody@example.org", "wrong password here").await.assert_problem(400, "invalid-grant");
+            app.password_grant("nobody@example.org", "wrong password here").await.assert_problem(400, "invalid-grant");
         }
 
-        assert_throttled(&login(&app, "nobody@example.org", "wrong password here").await);
+        assert_throttled(&app.password_grant("nobody@example.org", "wrong password here").await);
     }
 
     async fn throttling_relaxes_once_failures_age_out(backend: TestBackend) {
@@ -60,7 +51,7 @@ on_both_backends! {
         )
         .unwrap();
 
-        let reply = login(&app, "kai@example.org", MEMBER_PASSWORD).await;
+        let reply = app.password_grant("kai@example.org", MEMBER_PASSWORD).await;
 
         assert_eq!(reply.status, 200, "{}", reply.text());
     }
@@ -69,23 +60,23 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         app.member("ash@example.org", "Ash").await;
         for _ in 0..4 {
-            login(&app, "ash@example.org", "wrong password here").await;
+            app.password_grant("ash@example.org", "wrong password here").await;
         }
-        assert_eq!(login(&app, "ash@example.org", MEMBER_PASSWORD).await.status, 200);
+        assert_eq!(app.password_grant("ash@example.org", MEMBER_PASSWORD).await.status, 200);
 
         for _ in 0..4 {
-            login(&app, "ash@example.org", "wrong password here").await;
+            app.password_grant("ash@example.org", "wrong password here").await;
         }
 
-        assert_eq!(login(&app, "ash@example.org", MEMBER_PASSWORD).await.status, 200);
+        assert_eq!(app.password_grant("ash@example.org", MEMBER_PASSWORD).await.status, 200);
     }
 
     async fn one_client_failing_across_many_emails_is_throttled(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         for n in 0..30 {
-            login(&app, &format!("guess{n}@example.org"), "wrong password here").await.assert_problem(400, "invalid-grant");
+            app.password_grant(&format!("guess{n}@example.org"), "wrong password here").await.assert_problem(400, "invalid-grant");
         }
 
-        assert_throttled(&login(&app, "fresh@example.org", "wrong password here").await);
+        assert_throttled(&app.password_grant("fresh@example.org", "wrong password here").await);
     }
 }

@@ -189,25 +189,26 @@ impl TestApp {
         )
         .await;
         assert_eq!(confirmed.status, 204, "{}", confirmed.text());
-        let tokens = Reply::of(self.post("/v1/auth/token").send_form(&[
+        self.login(email).await
+    }
+
+    /// `grant_type=password` at the token endpoint.
+    pub async fn password_grant(&self, email: &str, password: &str) -> Reply {
+        Reply::of(self.post("/v1/auth/token").send_form(&[
             ("grant_type", "password"),
             ("username", email),
-            ("password", MEMBER_PASSWORD),
+            ("password", password),
         ]))
-        .await;
-        assert_eq!(tokens.status, 200, "{}", tokens.text());
-        let body = tokens.json();
-        Member {
-            email: email.to_owned(),
-            access_token: body["access_token"]
-                .as_str()
-                .expect("access token")
-                .to_owned(),
-            refresh_token: body["refresh_token"]
-                .as_str()
-                .expect("refresh token")
-                .to_owned(),
-        }
+        .await
+    }
+
+    /// `grant_type=refresh_token` at the token endpoint.
+    pub async fn refresh_grant(&self, refresh_token: &str) -> Reply {
+        Reply::of(self.post("/v1/auth/token").send_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ]))
+        .await
     }
 
     /// A platform administrator, made as `hearth admin create` would.
@@ -220,12 +221,7 @@ impl TestApp {
 
     /// Logs an existing account in again, for fresh tokens with its current role.
     pub async fn login(&self, email: &str) -> Member {
-        let tokens = Reply::of(self.post("/v1/auth/token").send_form(&[
-            ("grant_type", "password"),
-            ("username", email),
-            ("password", MEMBER_PASSWORD),
-        ]))
-        .await;
+        let tokens = self.password_grant(email, MEMBER_PASSWORD).await;
         assert_eq!(tokens.status, 200, "{}", tokens.text());
         let body = tokens.json();
         Member {
