@@ -15,6 +15,7 @@ use crate::auth::TokenKeys;
 use crate::credentials::OneTimeToken;
 use crate::db::Db;
 use crate::docs::{self, Contract};
+use crate::mail::{DeliveryWorker, Smtp};
 use crate::settings::{DatabaseSettings, ServeSettings};
 use crate::{extract, middleware, routes};
 
@@ -47,6 +48,29 @@ pub fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
         &settings.jwt_previous_secrets,
         chrono::Duration::seconds(i64::from(settings.access_token_ttl_secs)),
     ))
+}
+
+/// The SMTP transport `HEARTH_SMTP_URL` asks for, checked before anything else starts.
+pub fn smtp(settings: &ServeSettings) -> anyhow::Result<Option<Smtp>> {
+    settings
+        .smtp_url
+        .as_ref()
+        .map(|url| Smtp::new(url, &settings.mail_from))
+        .transpose()
+}
+
+/// Starts delivering the mail outbox when there is a transport.
+pub fn start_mail_delivery(smtp: Option<Smtp>, db: &Db) -> Option<DeliveryWorker> {
+    match smtp {
+        Some(smtp) => {
+            log::info!("delivering mail through {}", smtp.server());
+            Some(DeliveryWorker::start(db.pool(), smtp))
+        }
+        None => {
+            log::info!("HEARTH_SMTP_URL is not set: mail is queued in the outbox, not sent");
+            None
+        }
+    }
 }
 
 /// Extra routes mounted beside the documented ones; `serve` passes [`no_extra_routes`].

@@ -26,6 +26,11 @@ impl Db {
         Self { pool }
     }
 
+    /// The pool itself, for background work outside requests.
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
     /// Runs `f` with a pooled connection. When no connection can be had within the pool's
     /// checkout timeout the answer is 503 `database-unavailable`.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>

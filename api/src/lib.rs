@@ -22,6 +22,6 @@ pub mod routes;
 pub mod settings;
 pub mod tokens;
 
-pub use app::{no_extra_routes, prepare_database, server};
+pub use app::{no_extra_routes, prepare_database, server, smtp, start_mail_delivery};
 pub use db::Db;
 pub use error::ApiError;

@@ -1,24 +1,186 @@
 //! Mail to account owners. Messages are queued in the outbox inside the caller's transaction,
-//! so a change and its mail commit together, and written to the log for development. Delivery
-//! over SMTP reads the same outbox.
+//! so a change and its mail commit together. Without SMTP configured they are written to the
+//! log (development); with it, a delivery worker sends them, retrying with backoff.
 
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use hearth_domain::Sensitive;
 use hearth_domain::mail::OutgoingEmail;
-use hearth_persistence::{DbConnection, PersistenceError, outbox};
+use hearth_persistence::{DbConnection, DbPool, PersistenceError, outbox};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{Message, SmtpTransport, Transport};
 
-/// Queues `email` in the outbox and writes it to the log.
+/// Queues `email` in the outbox and writes it to the log (the body at `debug`: it may hold a
+/// one-time code).
 pub fn queue(
     c: &mut DbConnection,
     email: &OutgoingEmail,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     outbox::insert(c, email, now)?;
-    log::info!(
+    log::info!(target: "hearth::mail", "queued mail \"{}\"", email.subject);
+    log::debug!(
         target: "hearth::mail",
-        "queued mail \"{}\" to {}:\n{}",
-        email.subject,
+        "to {}:\n{}",
         email.recipient,
         email.body.expose()
     );
     Ok(())
+}
+
+/// How long a node owns a claimed message before another may try it.
+const LEASE: Duration = Duration::minutes(5);
+/// Messages claimed per round.
+const BATCH: i64 = 20;
+/// How long an idle worker waits before looking again.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// SMTP delivery of the outbox, configured by `HEARTH_SMTP_URL` and `HEARTH_MAIL_FROM`.
+#[derive(Clone)]
+pub struct Smtp {
+    transport: SmtpTransport,
+    from: Mailbox,
+    server: String,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+impl Smtp {
+    /// A transport from a URL such as `smtps://user:password@smtp.example.org` or
+    /// `smtp://localhost:25`, sending as `from` (`Hearth <no-reply@example.org>`).
+    pub fn new(url: &Sensitive<String>, from: &str) -> anyhow::Result<Self> {
+        let transport = SmtpTransport::from_url(url.expose())
+            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(10)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("invalid mail sender `{from}`: {e}"))?;
+        let server = url
+            .expose()
+            .rsplit_once('@')
+            .map_or(url.expose().as_str(), |(_, host)| host)
+            .trim_start_matches("smtp://")
+            .trim_start_matches("smtps://")
+            .to_owned();
+        Ok(Self {
+            transport,
+            from,
+            server,
+        })
+    }
+
+    /// Where mail goes, without credentials.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    fn send(&self, email: &OutgoingEmail) -> Result<(), String> {
+        let to: Mailbox = email
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.expose().clone())
+            .map_err(|e| format!("message: {e}"))?;
+        self.transport
+            .send(&message)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A background thread delivering the outbox until stopped.
+#[derive(Debug)]
+pub struct DeliveryWorker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DeliveryWorker {
+    /// Starts delivering due messages from `pool` through `smtp`.
+    pub fn start(pool: DbPool, smtp: Smtp) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match deliver_due(&pool, &smtp) {
+                    Ok(0) => std::thread::sleep(IDLE),
+                    Ok(_) => {}
+                    Err(error) => {
+                        log::warn!("mail delivery paused: {error}");
+                        std::thread::sleep(IDLE);
+                    }
+                }
+            }
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for DeliveryWorker {
+    /// Finishes the round in hand, then stops.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One round: claim what is due, send it, record the outcome. Answers how many were claimed.
+fn deliver_due(pool: &DbPool, smtp: &Smtp) -> Result<usize, PersistenceError> {
+    let mut c = pool.get()?;
+    let claimed = outbox::claim_due(&mut c, Utc::now(), LEASE, BATCH)?;
+    for message in &claimed {
+        match smtp.send(&message.email) {
+            Ok(()) => outbox::mark_sent(&mut c, &message.id, Utc::now())?,
+            Err(error) => {
+                let attempts = message.attempts.saturating_add(1);
+                let retry_at = Utc::now() + backoff(attempts);
+                log::warn!(
+                    "mail \"{}\" not delivered (attempt {attempts}), retrying at {retry_at}: {error}",
+                    message.email.subject
+                );
+                outbox::mark_failed(&mut c, &message.id, attempts, retry_at, &error)?;
+            }
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// 30 s after the first failure, doubling up to an hour; messages are never given up.
+fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 7)).unwrap_or(7);
+    Duration::seconds(30 * 2_i64.pow(exponent)).min(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(8), Duration::hours(1));
+        assert_eq!(backoff(50), Duration::hours(1));
+    }
 }

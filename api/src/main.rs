@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hearth_api::settings::{DatabaseSettings, ServeSettings};
-use hearth_api::{no_extra_routes, prepare_database, server};
+use hearth_api::{no_extra_routes, prepare_database, server, smtp, start_mail_delivery};
 
 /// Hearth: the open backend for peer support groups.
 #[derive(Debug, Parser)]
@@ -112,7 +112,9 @@ fn describe(error: &clap::Error) -> String {
 fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let smtp = smtp(settings)?;
     let db = prepare_database(&settings.database)?;
+    let delivery = start_mail_delivery(smtp, &db);
     log::info!(
         "serving {} on http://{} (docs at /swagger-ui/)",
         settings.database.url,
@@ -122,6 +124,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
         server(listener, settings, db, no_extra_routes)?.await?;
         anyhow::Ok(())
     })?;
+    drop(delivery);
     log::info!("stopped: in-flight requests finished, database connections closed");
     Ok(())
 }

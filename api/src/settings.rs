@@ -78,6 +78,20 @@ pub struct ServeSettings {
           value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
     pub max_body_bytes: u64,
 
+    /// SMTP server for outgoing mail, such as `smtps://user:password@smtp.example.org` or
+    /// `smtp://localhost:25`. Unset, mail is only queued and logged (development).
+    #[arg(long = "smtp-url", env = "HEARTH_SMTP_URL", hide_env_values = true,
+          value_parser = parse_secret)]
+    pub smtp_url: Option<Sensitive<String>>,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long = "mail-from",
+        env = "HEARTH_MAIL_FROM",
+        default_value = "Hearth <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "HEARTH_WORKERS")]
     pub workers: Option<NonZeroUsize>,
@@ -105,6 +119,8 @@ impl ServeSettings {
             jwt_previous_secrets: Vec::new(),
             access_token_ttl_secs: 900,
             cors_origins: Vec::new(),
+            smtp_url: None,
+            mail_from: "Hearth <no-reply@localhost>".to_owned(),
             max_body_bytes: 256 * 1024,
             workers: None,
             shutdown_timeout_secs: 30,
@@ -125,6 +141,10 @@ fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {
     value
         .parse()
         .map_err(|e: hearth_persistence::PersistenceError| e.to_string())
+}
+
+fn parse_secret(value: &str) -> Result<Sensitive<String>, String> {
+    Ok(Sensitive::new(value.to_owned()))
 }
 
 fn parse_jwt_secret(value: &str) -> Result<Sensitive<String>, String> {

@@ -297,3 +297,21 @@ fn admin_create_refuses_a_weak_or_missing_password_in_one_line() {
     assert_one_line_failure(&missing, "standard input");
     assert_eq!(role_of(&db, "ops@example.org"), None);
 }
+
+#[test]
+fn unusable_smtp_url_is_one_line_without_the_password() {
+    let db = temp_db();
+
+    let output = hearth(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--database-url",
+        db.to_str().unwrap(),
+    ])
+    .env("HEARTH_SMTP_URL", "gopher://mailer:s3cret@mail.example.org")
+    .output()
+    .unwrap();
+
+    assert_one_line_failure(&output, "invalid SMTP URL");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
+}

@@ -15,6 +15,21 @@ use crate::{DbConnection, PersistenceError};
 pub struct QueuedEmail {
     /// When it was queued.
     pub queued_at: DateTime<Utc>,
+    /// When it was handed to the mail server, if it was.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Failed delivery attempts so far.
+    pub attempts: i32,
+    /// The message.
+    pub email: OutgoingEmail,
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// Its outbox id.
+    pub id: String,
+    /// Failed attempts before this one.
+    pub attempts: i32,
     /// The message.
     pub email: OutgoingEmail,
 }
@@ -42,7 +57,15 @@ pub fn list_for(
     c: &mut DbConnection,
     recipient: &str,
 ) -> Result<Vec<QueuedEmail>, PersistenceError> {
-    let rows: Vec<(String, String, String, NaiveDateTime)> = outbox_emails::table
+    type Row = (
+        String,
+        String,
+        String,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        i32,
+    );
+    let rows: Vec<Row> = outbox_emails::table
         .filter(outbox_emails::recipient.eq(recipient))
         .order((outbox_emails::created_at.asc(), outbox_emails::id.asc()))
         .select((
@@ -50,17 +73,106 @@ pub fn list_for(
             outbox_emails::subject,
             outbox_emails::body,
             outbox_emails::created_at,
+            outbox_emails::sent_at,
+            outbox_emails::attempts,
         ))
         .load(c)?;
     Ok(rows
         .into_iter()
-        .map(|(recipient, subject, body, created_at)| QueuedEmail {
-            queued_at: from_db(created_at),
-            email: OutgoingEmail {
-                recipient,
-                subject,
-                body: Sensitive::new(body),
+        .map(
+            |(recipient, subject, body, created_at, sent_at, attempts)| QueuedEmail {
+                queued_at: from_db(created_at),
+                sent_at: sent_at.map(from_db),
+                attempts,
+                email: OutgoingEmail {
+                    recipient,
+                    subject,
+                    body: Sensitive::new(body),
+                },
             },
-        })
+        )
         .collect())
+}
+
+/// Claims up to `limit` unsent messages that are due, oldest first, by moving their next
+/// attempt `lease` ahead. Each claim is one conditional UPDATE, so of several nodes claiming at
+/// once each message goes to exactly one; a node that dies mid-delivery leaves the message to
+/// be claimed again once the lease runs out (delivery is at least once, nothing is lost).
+pub fn claim_due(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<Claimed>, PersistenceError> {
+    let at = to_db(now);
+    let due = || {
+        outbox_emails::sent_at.is_null().and(
+            outbox_emails::next_attempt_at
+                .is_null()
+                .or(outbox_emails::next_attempt_at.le(at)),
+        )
+    };
+    let candidates: Vec<(String, String, String, String, i32)> = outbox_emails::table
+        .filter(due())
+        .order((outbox_emails::created_at.asc(), outbox_emails::id.asc()))
+        .limit(limit)
+        .select((
+            outbox_emails::id,
+            outbox_emails::recipient,
+            outbox_emails::subject,
+            outbox_emails::body,
+            outbox_emails::attempts,
+        ))
+        .load(c)?;
+    let mut claimed = Vec::new();
+    for (id, recipient, subject, body, attempts) in candidates {
+        let won = diesel::update(outbox_emails::table.find(&id).filter(due()))
+            .set(outbox_emails::next_attempt_at.eq(Some(to_db(now + lease))))
+            .execute(c)?;
+        if won == 1 {
+            claimed.push(Claimed {
+                id,
+                attempts,
+                email: OutgoingEmail {
+                    recipient,
+                    subject,
+                    body: Sensitive::new(body),
+                },
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+/// Records that a claimed message was handed to the mail server.
+pub fn mark_sent(
+    c: &mut DbConnection,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(outbox_emails::table.find(id))
+        .set((
+            outbox_emails::sent_at.eq(Some(to_db(at))),
+            outbox_emails::last_error.eq(None::<String>),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again.
+pub fn mark_failed(
+    c: &mut DbConnection,
+    id: &str,
+    attempts: i32,
+    retry_at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), PersistenceError> {
+    diesel::update(outbox_emails::table.find(id))
+        .set((
+            outbox_emails::attempts.eq(attempts),
+            outbox_emails::next_attempt_at.eq(Some(to_db(retry_at))),
+            outbox_emails::last_error.eq(Some(error)),
+        ))
+        .execute(c)?;
+    Ok(())
 }

@@ -36,6 +36,9 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 

@@ -13,6 +13,7 @@ mod availability;
 mod contract;
 mod errors;
 mod health;
+mod mail;
 mod me;
 mod middleware;
 mod organizations;

@@ -9,6 +9,7 @@
 mod database;
 mod probe;
 mod proxy;
+mod smtp;
 
 use std::net::TcpListener;
 use std::sync::Once;
@@ -20,6 +21,7 @@ use hearth_api::settings::ServeSettings;
 
 pub use database::{TestBackend, TestDatabase};
 pub use proxy::TcpProxy;
+pub use smtp::FakeSmtp;
 
 /// Generates one test per backend from one body: `<name>::sqlite` always runs;
 /// `<name>::postgres` runs when `HEARTH_TEST_POSTGRES_URL` is set and fails when that
@@ -81,9 +83,11 @@ impl Member {
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
+    handle: ServerHandle,
+    /// Stopped before the database goes, so no delivery round outlives it.
+    delivery: Option<hearth_api::mail::DeliveryWorker>,
     /// The database behind it; dropped (and deleted) with the app.
     pub database: TestDatabase,
-    handle: ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -109,7 +113,9 @@ impl TestApp {
         adjust(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
+        let smtp = hearth_api::smtp(&settings).expect("a usable SMTP URL");
         let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
+        let delivery = hearth_api::start_mail_delivery(smtp, &db);
         // The server runs in a system of its own, so that dropping the app can stop it and wait
         // for its workers (and their pools) to end, whatever the test's runtime is doing.
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();
@@ -126,8 +132,9 @@ impl TestApp {
         let handle = handle_rx.recv().expect("the server's handle");
         Self {
             address,
-            database,
             handle,
+            delivery,
+            database,
             thread: Some(thread),
         }
     }
@@ -147,10 +154,15 @@ impl TestApp {
         self.request(Method::POST, path)
     }
 
-    /// The mail queued for `recipient`, oldest first.
-    pub fn mails_to(&self, recipient: &str) -> Vec<hearth_domain::mail::OutgoingEmail> {
+    /// The outbox entries for `recipient`, oldest first, with their delivery state.
+    pub fn outbox(&self, recipient: &str) -> Vec<hearth_persistence::outbox::QueuedEmail> {
         hearth_persistence::outbox::list_for(&mut self.database.connect(), recipient)
             .expect("read the outbox")
+    }
+
+    /// The mail queued for `recipient`, oldest first.
+    pub fn mails_to(&self, recipient: &str) -> Vec<hearth_domain::mail::OutgoingEmail> {
+        self.outbox(recipient)
             .into_iter()
             .map(|queued| queued.email)
             .collect()
@@ -322,6 +334,7 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        drop(self.delivery.take());
     }
 }
 
