@@ -126,21 +126,7 @@ fn register(c: &mut DbConnection, new: &NewAccount) -> Result<(), ApiError> {
         return Ok(());
     }
     let account = accounts::insert(c, new)?;
-    let code = OneTimeToken::generate()?;
-    accounts::insert_email_token(
-        c,
-        &code.hash,
-        account.id,
-        EmailTokenPurpose::ConfirmEmail,
-        now,
-        now + Duration::hours(messages::CONFIRMATION_VALID_HOURS),
-    )?;
-    let message = messages::confirm_email(
-        account.email.as_str(),
-        account.display_name.as_str(),
-        code.value.expose(),
-    );
-    Ok(mail::queue(c, &message, now)?)
+    mail_confirmation_code(c, &account, now)
 }
 
 /// A confirmation code from the mail.
@@ -181,6 +167,72 @@ pub async fn confirm_email(
     })
     .await?;
     Ok(NoContent)
+}
+
+/// A request for a new confirmation code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "river@example.org"}))]
+pub struct RequestConfirmationRequest {
+    /// The address the account was registered with.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+}
+
+/// Ask for a new confirmation code
+///
+/// For an account whose code expired or got lost: mails a fresh one (valid 24 hours) when the
+/// address has an unconfirmed account. The answer is the same for every address.
+#[utoipa::path(
+    tag = tags::ACCOUNTS,
+    request_body = RequestConfirmationRequest,
+    responses(
+        (status = 202, description = "Taken; a mail is on its way if the address awaits confirmation", body = RegistrationResponse),
+        (status = 422, description = "`validation`: not an email address",
+         body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/email-confirmation-requests")]
+pub async fn request_email_confirmation(
+    JsonObject(request): JsonObject<RequestConfirmationRequest>,
+    db: Data<Db>,
+) -> Result<Accepted<RegistrationResponse>, ApiError> {
+    let email = Email::parse(&request.email)?;
+    let recipient = email.clone();
+    db.tx(move |c| match accounts::find_by_email(c, &recipient)? {
+        Some(account) if account.email_confirmed_at.is_none() => {
+            mail_confirmation_code(c, &account, Utc::now())
+        }
+        _ => Ok(()),
+    })
+    .await?;
+    Ok(Accepted(RegistrationResponse {
+        email: email.as_str().to_owned(),
+        next_step: RegistrationNextStep::ConfirmEmail,
+    }))
+}
+
+/// Stores a fresh confirmation code for `account` and queues the mail that carries it.
+fn mail_confirmation_code(
+    c: &mut DbConnection,
+    account: &Account,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let code = OneTimeToken::generate()?;
+    accounts::insert_email_token(
+        c,
+        &code.hash,
+        account.id,
+        EmailTokenPurpose::ConfirmEmail,
+        now,
+        now + Duration::hours(messages::CONFIRMATION_VALID_HOURS),
+    )?;
+    let message = messages::confirm_email(
+        account.email.as_str(),
+        account.display_name.as_str(),
+        code.value.expose(),
+    );
+    Ok(mail::queue(c, &message, now)?)
 }
 
 /// A request for a password reset code.

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/v1/accounts")
             .service(accounts::register_account)
             .service(accounts::confirm_email)
+            .service(accounts::request_email_confirmation)
             .service(accounts::request_password_reset)
             .service(accounts::reset_password),
     )

@@ -144,6 +144,29 @@ on_both_backends! {
         assert!(app.mails_to("robin@example.org").is_empty());
     }
 
+    async fn a_new_confirmation_code_can_be_asked_for_and_only_unconfirmed_accounts_get_one(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        register(&app, &registration("late@example.org", "Late")).await;
+        app.member("done@example.org", "Done").await;
+        let first_code = app.confirmation_code("late@example.org");
+        let ask = |email: &'static str| app.post("/v1/accounts/email-confirmation-requests").send_json(&json!({"email": email}));
+
+        let unconfirmed = Reply::of(ask("late@example.org")).await;
+        let confirmed = Reply::of(ask("done@example.org")).await;
+        let unknown = Reply::of(ask("nobody@example.org")).await;
+
+        assert_eq!(unconfirmed.status, 202);
+        assert_eq!(confirmed.status, 202);
+        assert_eq!(unknown.status, 202);
+        assert_eq!(app.mails_to("late@example.org").len(), 2);
+        assert_eq!(app.mails_to("done@example.org").len(), 1, "a confirmed account gets nothing");
+        assert!(app.mails_to("nobody@example.org").is_empty());
+        let second_code = app.confirmation_code("late@example.org");
+        assert_ne!(first_code, second_code);
+        assert_eq!(confirm(&app, &second_code).await.status, 204);
+        Reply::of(ask("not an email")).await.assert_problem(422, "validation");
+    }
+
     async fn registration_without_a_password_is_400(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
 

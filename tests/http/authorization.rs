@@ -1,4 +1,5 @@
-//! The authorization matrix: every operation in the contract, called by every kind of caller,
+//! The authorization matrix: every operation in the contract, called by every kind of caller
+//! (nine of them, from anonymous to API clients with and without scopes),
 //! answers what its policy says. A new operation fails `every_operation_is_in_the_matrix`
 //! until it has a row here.
 
@@ -15,17 +16,19 @@ enum Caller {
     Member,
     Staff,
     OrgAdmin,
+    OtherOrgStaff,
     OtherOrgAdmin,
     PlatformAdmin,
     Client,
     ClientWithoutScopes,
 }
 
-const CALLERS: [Caller; 8] = [
+const CALLERS: [Caller; 9] = [
     Caller::Anonymous,
     Caller::Member,
     Caller::Staff,
     Caller::OrgAdmin,
+    Caller::OtherOrgStaff,
     Caller::OtherOrgAdmin,
     Caller::PlatformAdmin,
     Caller::Client,
@@ -45,7 +48,7 @@ struct Row {
     template: &'static str,
     path: String,
     body: Body,
-    expect: [u16; 8],
+    expect: [u16; 9],
 }
 
 struct World {
@@ -53,6 +56,7 @@ struct World {
     member: Member,
     staff: Member,
     org_admin: Member,
+    other_staff: Member,
     other_admin: Member,
     admin: Member,
     client_token: String,
@@ -71,6 +75,7 @@ impl World {
         let member = app.member("member@example.org", "Member").await;
         let staff = app.member("staff@example.org", "Staff").await;
         let org_admin = app.member("lead@example.org", "Lead").await;
+        let other_staff = app.member("otherstaff@example.org", "Other staff").await;
         let other_admin = app.member("other@example.org", "Other").await;
         let target = app.member("target@example.org", "Target").await;
         app.add_to_organization(&admin, &org, &staff, "staff").await;
@@ -93,6 +98,7 @@ impl World {
             member,
             staff,
             org_admin,
+            other_staff,
             other_admin,
             admin,
             client_token,
@@ -109,6 +115,7 @@ impl World {
             Caller::Member => &self.member.access_token,
             Caller::Staff => &self.staff.access_token,
             Caller::OrgAdmin => &self.org_admin.access_token,
+            Caller::OtherOrgStaff => &self.other_staff.access_token,
             Caller::OtherOrgAdmin => &self.other_admin.access_token,
             Caller::PlatformAdmin => &self.admin.access_token,
             Caller::Client => &self.client_token,
@@ -156,12 +163,16 @@ impl World {
         let org = &self.org;
         let target = &self.target;
         let rotating = &self.rotating_client;
-        let all = |status| [status; 8];
-        let person = |status| [401, status, status, status, status, status, 403, 403];
-        let in_org = |status| [401, 404, status, status, 404, status, 403, 403];
-        let managers = |status| [401, 404, 403, status, 404, status, 403, 403];
+        let all = |status| [status; 9];
+        let person = |status| {
+            [
+                401, status, status, status, status, status, status, 403, 403,
+            ]
+        };
+        let in_org = |status| [401, 404, status, status, 404, 404, status, 403, 403];
+        let managers = |status| [401, 404, 403, status, 404, 404, status, 403, 403];
         let row =
-            |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 8]| {
+            |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 9]| {
                 Row {
                     method,
                     template,
@@ -200,6 +211,13 @@ impl World {
                 "/v1/accounts/email-confirmations".into(),
                 Body::Json(json!({"token": "not-a-code"})),
                 all(422),
+            ),
+            row(
+                Method::POST,
+                "/v1/accounts/email-confirmation-requests",
+                "/v1/accounts/email-confirmation-requests".into(),
+                Body::Json(json!({"email": "matrix@example.org"})),
+                all(202),
             ),
             row(
                 Method::POST,
@@ -283,7 +301,7 @@ impl World {
                 "/v1/organizations",
                 "/v1/organizations".into(),
                 Body::Json(json!({"name": "New", "kind": "clinic"})),
-                [401, 403, 403, 403, 403, 201, 403, 403],
+                [401, 403, 403, 403, 403, 403, 201, 403, 403],
             ),
             row(
                 Method::GET,
@@ -405,11 +423,12 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 24] = [
+const MATRIX_OPERATIONS: [&str; 25] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
     "POST /v1/accounts/email-confirmations",
+    "POST /v1/accounts/email-confirmation-requests",
     "POST /v1/accounts/password-reset-requests",
     "POST /v1/accounts/password-resets",
     "POST /v1/auth/token",
