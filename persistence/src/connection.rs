@@ -55,6 +55,19 @@ impl DatabaseUrl {
     }
 }
 
+impl DatabaseUrl {
+    /// Every pooled connection to `:memory:` would see a database of its own.
+    fn sqlite_file(path: &str) -> Result<Self, PersistenceError> {
+        if path == ":memory:" || path.starts_with("file::memory:") {
+            return Err(PersistenceError::InvalidUrl(
+                "an in-memory SQLite database cannot be shared by the connection pool; name a file"
+                    .to_owned(),
+            ));
+        }
+        Ok(Self::sqlite(path))
+    }
+}
+
 impl FromStr for DatabaseUrl {
     type Err = PersistenceError;
 
@@ -72,7 +85,7 @@ impl FromStr for DatabaseUrl {
                     "the database URL `{url}` names no SQLite file"
                 )));
             }
-            return Ok(Self::sqlite(path));
+            return Self::sqlite_file(path);
         }
         match url.split_once("://") {
             Some(("postgres" | "postgresql", rest)) if !rest.is_empty() => Ok(Self {
@@ -83,7 +96,7 @@ impl FromStr for DatabaseUrl {
                 "unsupported database URL `{}`: use postgres://…, sqlite://… or a file path",
                 masked(url)
             ))),
-            _ => Ok(Self::sqlite(url)),
+            _ => Self::sqlite_file(url),
         }
     }
 }
@@ -265,7 +278,6 @@ mod tests {
             parse("sqlite:///var/lib/hearth.db").target(),
             "/var/lib/hearth.db"
         );
-        assert_eq!(parse("sqlite::memory:").target(), ":memory:");
         assert_eq!(parse("./data/hearth.db").backend(), Backend::Sqlite);
         assert_eq!(parse("hearth.db").target(), "hearth.db");
     }
