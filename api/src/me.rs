@@ -267,6 +267,25 @@ async fn confirm_password(
 /// Everything Hearth stores about the caller. Each later capability that stores personal data
 /// adds its part here.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "exported_at": "2026-11-27T09:00:00Z",
+    "account": {
+        "id": "01930b6e-8f5a-7c3e-9d2b-4a1f0e6c8b7d", "email": "river@example.org",
+        "email_confirmed": true, "display_name": "River", "role": "member",
+        "locale": "en-IE", "time_zone": "Europe/Dublin",
+        "created_at": "2026-11-27T08:00:00Z", "updated_at": "2026-11-27T08:00:00Z"
+    },
+    "sessions": [{
+        "started_at": "2026-11-27T08:01:00Z", "last_refreshed_at": "2026-11-27T08:40:00Z",
+        "expires_at": "2026-12-27T08:40:00Z", "revoked_at": null
+    }],
+    "email_tokens": [{
+        "purpose": "confirm_email", "created_at": "2026-11-27T08:00:00Z",
+        "expires_at": "2026-11-28T08:00:00Z", "used_at": "2026-11-27T08:00:30Z"
+    }],
+    "mail": [{"subject": "Confirm your email address for Hearth", "queued_at": "2026-11-27T08:00:00Z"}],
+    "organizations": []
+}))]
 pub struct AccountExport {
     /// When this export was made.
     pub exported_at: DateTime<Utc>,

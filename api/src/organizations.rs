@@ -407,6 +407,15 @@ impl From<ApiClient> for ApiClientResponse {
 
 /// An API client with its secret: shown this once, stored only as a hash.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "client_id": "01930b6e-9a1b-7c3e-9d2b-4a1f0e6c8b7d",
+    "name": "Clinic EHR integration",
+    "scopes": ["referrals:read", "referrals:write"],
+    "created_at": "2026-11-27T08:00:00Z",
+    "secret_rotated_at": "2026-11-27T08:00:00Z",
+    "revoked_at": null,
+    "client_secret": "5e0d2c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d"
+}))]
 pub struct IssuedApiClientResponse {
     /// The client.
     #[serde(flatten)]

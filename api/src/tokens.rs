@@ -392,6 +392,7 @@ fn rotate_session(
 
 /// A refresh token to revoke.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"token": "9b1f3c0e7a6d4b2f8e5c1a0d3b7f6e2c9a8d5b4f1e0c7a3d2b6f9e8c5a1d4b7f"}))]
 pub struct RevokeRequest {
     /// The refresh token of the session to end.
     pub token: String,

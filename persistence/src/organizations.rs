@@ -24,6 +24,11 @@ fn organization(row: OrganizationRow) -> Result<Organization, PersistenceError> 
     })
 }
 
+fn parse_role(role: &str) -> Result<OrganizationRole, PersistenceError> {
+    OrganizationRole::parse(role)
+        .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))
+}
+
 fn parse_uuid(value: &str, what: &str) -> Result<uuid::Uuid, PersistenceError> {
     value
         .parse()
@@ -117,11 +122,7 @@ pub fn role_of(
         .select(organization_members::role)
         .first(c)
         .optional()?;
-    role.map(|role| {
-        OrganizationRole::parse(&role)
-            .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))
-    })
-    .transpose()
+    role.map(|role| parse_role(&role)).transpose()
 }
 
 /// A person in an organisation.
@@ -158,8 +159,7 @@ pub fn members(c: &mut DbConnection, org: OrganizationId) -> Result<Vec<Member>,
             Ok(Member {
                 account: AccountId(parse_uuid(&account, "account")?),
                 display_name,
-                role: OrganizationRole::parse(&role)
-                    .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))?,
+                role: parse_role(&role)?,
                 since: from_db(since),
             })
         })
@@ -190,14 +190,7 @@ pub fn memberships_of(
         ))
         .load(c)?;
     rows.into_iter()
-        .map(|(org, role, since)| {
-            Ok((
-                organization(org)?,
-                OrganizationRole::parse(&role)
-                    .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))?,
-                from_db(since),
-            ))
-        })
+        .map(|(org, role, since)| Ok((organization(org)?, parse_role(&role)?, from_db(since))))
         .collect()
 }
 
