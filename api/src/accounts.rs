@@ -122,7 +122,7 @@ fn validate_registration(
 fn register(c: &mut DbConnection, new: &NewAccount) -> Result<(), ApiError> {
     let now = new.created_at;
     if accounts::find_by_email(c, &new.email)?.is_some() {
-        mail::queue(c, &messages::already_registered(new.email.as_str()), now)?;
+        mail::queue_on_request(c, &messages::already_registered(new.email.as_str()), now)?;
         return Ok(());
     }
     let account = accounts::insert(c, new)?;
@@ -232,7 +232,7 @@ fn mail_confirmation_code(
         account.display_name.as_str(),
         code.value.expose(),
     );
-    Ok(mail::queue(c, &message, now)?)
+    Ok(mail::queue_on_request(c, &message, now)?)
 }
 
 /// A request for a password reset code.
@@ -288,7 +288,7 @@ pub async fn request_password_reset(
             now + Duration::minutes(messages::RESET_VALID_MINUTES),
         )?;
         let message = messages::reset_password(account.email.as_str(), code.value.expose());
-        Ok(mail::queue(c, &message, now)?)
+        Ok(mail::queue_on_request(c, &message, now)?)
     })
     .await?;
     Ok(Accepted(PasswordResetRequested {

@@ -13,6 +13,31 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{Message, SmtpTransport, Transport};
 
+/// Most mails that anyone may cause to be sent to one address within [`ON_REQUEST_WINDOW`]
+/// (registrations, new codes, resets): enough for a person retrying, too few to flood a mailbox.
+pub const ON_REQUEST_LIMIT: i64 = 5;
+/// The window of [`ON_REQUEST_LIMIT`].
+pub const ON_REQUEST_WINDOW: Duration = Duration::hours(1);
+
+/// Queues a mail that an anonymous request triggers, unless the address already got
+/// [`ON_REQUEST_LIMIT`] mails within the window. Dropping it is silent: the request answers
+/// the same either way, so the limit reveals nothing about the address.
+pub fn queue_on_request(
+    c: &mut DbConnection,
+    email: &OutgoingEmail,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    if outbox::count_since(c, &email.recipient, now - ON_REQUEST_WINDOW)? >= ON_REQUEST_LIMIT {
+        log::warn!(
+            target: "hearth::mail",
+            "not queuing \"{}\": the address had {ON_REQUEST_LIMIT} mails within the hour",
+            email.subject
+        );
+        return Ok(());
+    }
+    queue(c, email, now)
+}
+
 /// Queues `email` in the outbox and writes it to the log (the body at `debug`: it may hold a
 /// one-time code).
 pub fn queue(

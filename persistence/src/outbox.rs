@@ -52,6 +52,19 @@ pub fn insert(
     Ok(())
 }
 
+/// How many messages were queued for `recipient` at or after `since`.
+pub fn count_since(
+    c: &mut DbConnection,
+    recipient: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    Ok(outbox_emails::table
+        .filter(outbox_emails::recipient.eq(recipient))
+        .filter(outbox_emails::created_at.ge(to_db(since)))
+        .count()
+        .get_result(c)?)
+}
+
 /// The messages queued for `recipient`, oldest first.
 pub fn list_for(
     c: &mut DbConnection,

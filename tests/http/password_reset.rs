@@ -94,3 +94,25 @@ on_both_backends! {
         ask(&app, "not an email").await.assert_problem(422, "validation");
     }
 }
+
+on_both_backends! {
+    async fn requests_cannot_flood_a_mailbox(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        app.member("flood@example.org", "Flood").await;
+
+        for _ in 0..8 {
+            assert_eq!(ask(&app, "flood@example.org").await.status, 202, "the answer never changes");
+        }
+
+        assert_eq!(
+            app.mails_to("flood@example.org").len(),
+            hearth_api::mail::ON_REQUEST_LIMIT as usize,
+            "the confirmation and then resets up to the hourly limit"
+        );
+        let changed = Reply::of(app.post("/v1/me/password").insert_header(app.login("flood@example.org").await.bearer())
+            .send_json(&json!({"current_password": MEMBER_PASSWORD, "new_password": NEW_PASSWORD}))).await;
+        assert_eq!(changed.status, 204);
+        assert!(app.mails_to("flood@example.org").last().unwrap().subject.contains("password was changed"),
+            "security notices are never held back");
+    }
+}
