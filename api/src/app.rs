@@ -12,6 +12,7 @@ use hearth_persistence::{PersistenceError, connect, migrations, pool};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::TokenKeys;
+use crate::client_address::TrustedProxies;
 use crate::credentials::OneTimeToken;
 use crate::db::Db;
 use crate::docs::{self, Contract};
@@ -91,6 +92,7 @@ pub fn server(
     let contract = Data::from(Arc::new(Contract::new(&docs::openapi())?));
     let db = Data::new(db);
     let keys = Data::new(token_keys(settings)?);
+    let proxies = Data::new(TrustedProxies(settings.trusted_proxies.clone()));
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -101,6 +103,7 @@ pub fn server(
             .app_data(db.clone())
             .app_data(contract.clone())
             .app_data(keys.clone())
+            .app_data(proxies.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod client_address;
 pub mod conditional;
 pub mod credentials;
 pub mod db;

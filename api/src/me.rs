@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::replace_password;
 use crate::auth::AuthUser;
+use crate::client_address::client_address;
 use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::credentials::hash_password;
 use crate::db::Db;
@@ -251,10 +252,7 @@ async fn confirm_password(
     let (account, hash) = db
         .run(move |c| Ok((accounts::get(c, id)?, accounts::password_hash(c, id)?)))
         .await?;
-    let attempt = Attempt::new(
-        account.email.as_str(),
-        req.peer_addr().map(|peer| peer.ip()),
-    );
+    let attempt = Attempt::new(account.email.as_str(), client_address(req));
     attempt.ensure_not_throttled(db).await?;
     let matches = verify_password(Sensitive::new(password), Some(hash)).await?;
     attempt.settle(db, matches).await?;

@@ -73,6 +73,15 @@ pub struct ServeSettings {
           value_parser = parse_cors_origin)]
     pub cors_origins: Vec<CorsOrigin>,
 
+    /// Reverse proxies whose `X-Forwarded-For` tells the client's address, comma-separated IPs.
+    /// Behind a load balancer, list it here, or every client shares its address for throttling.
+    #[arg(
+        long = "trusted-proxies",
+        env = "HEARTH_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Largest request body accepted, in bytes; larger ones answer 413.
     #[arg(long = "max-body-bytes", env = "HEARTH_MAX_BODY_BYTES", default_value_t = 256 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
@@ -119,6 +128,7 @@ impl ServeSettings {
             jwt_previous_secrets: Vec::new(),
             access_token_ttl_secs: 900,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "Hearth <no-reply@localhost>".to_owned(),
             max_body_bytes: 256 * 1024,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, TokenKeys};
+use crate::client_address::client_address;
 use crate::credentials::{OneTimeToken, fingerprint, hash_token};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -118,7 +119,7 @@ pub async fn issue_token(
     let keys = keys.into_inner();
     let tokens = match request {
         TokenRequest::Password { username, password } => {
-            let client = req.peer_addr().map(|peer| peer.ip());
+            let client = client_address(&req);
             let account =
                 check_password_grant(&db, &username, Sensitive::new(password), client).await?;
             db.tx(move |c| start_session(c, &keys, &account, None))
@@ -130,7 +131,7 @@ pub async fn issue_token(
             scope,
         } => {
             let (id, secret) = client_credentials(&req, client_id, client_secret)?;
-            let client = req.peer_addr().map(|peer| peer.ip());
+            let client = client_address(&req);
             grant_client(
                 &db,
                 &keys,

@@ -80,3 +80,37 @@ on_both_backends! {
         assert_throttled(&app.password_grant("fresh@example.org", "wrong password here").await);
     }
 }
+
+async fn fail_from(app: &TestApp, n: usize, forwarded_for: &str) -> Reply {
+    Reply::of(
+        app.post("/v1/auth/token")
+            .insert_header(("x-forwarded-for", forwarded_for))
+            .send_form(&[
+                ("grant_type", "password"),
+                ("username", &format!("guess{n}@example.org")),
+                ("password", "wrong password here"),
+            ]),
+    )
+    .await
+}
+
+on_both_backends! {
+    async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own(backend: TestBackend) {
+        let app = TestApp::spawn_with(backend, |s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+        for n in 0..30 {
+            fail_from(&app, n, "203.0.113.5").await.assert_problem(400, "invalid-grant");
+        }
+
+        assert_throttled(&fail_from(&app, 100, "203.0.113.5").await);
+        fail_from(&app, 101, "203.0.113.9").await.assert_problem(400, "invalid-grant");
+    }
+
+    async fn forwarded_addresses_from_an_untrusted_peer_are_ignored(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        for n in 0..30 {
+            fail_from(&app, n, &format!("203.0.113.{n}")).await.assert_problem(400, "invalid-grant");
+        }
+
+        assert_throttled(&fail_from(&app, 100, "198.51.100.1").await);
+    }
+}
