@@ -3,6 +3,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
@@ -237,16 +238,43 @@ impl r2d2::HandleError<PersistenceError> for LogConnectionErrors {
 }
 
 /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+///
+/// On SQLite the transaction begins `IMMEDIATE`, taking the write lock up front: a deferred
+/// transaction that reads and then writes fails at once with "database is locked" when another
+/// connection wrote in between (the busy timeout cannot help it), which under concurrent
+/// requests would lose writes.
 pub fn transaction<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<PersistenceError>,
 {
-    c.transaction::<T, TransactionError<E>, _>(|c| f(c).map_err(TransactionError::Caller))
-        .map_err(|error| match error {
-            TransactionError::Caller(error) => error,
-            TransactionError::Database(error) => E::from(PersistenceError::from(error)),
-        })
+    let DbConnection::Sqlite(sqlite) = c else {
+        return c
+            .transaction::<T, TransactionError<E>, _>(|c| f(c).map_err(TransactionError::Caller))
+            .map_err(|error| match error {
+                TransactionError::Caller(error) => error,
+                TransactionError::Database(error) => E::from(PersistenceError::from(error)),
+            });
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        .map_err(|e| E::from(e.into()))?;
+    match f(c) {
+        Ok(value) => {
+            match <DbConnection as Connection>::TransactionManager::commit_transaction(c) {
+                Ok(()) => Ok(value),
+                Err(error) => {
+                    let _ =
+                        <DbConnection as Connection>::TransactionManager::rollback_transaction(c);
+                    Err(E::from(error.into()))
+                }
+            }
+        }
+        Err(error) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(c)
+                .map_err(|e| E::from(e.into()))?;
+            Err(error)
+        }
+    }
 }
 
 /// Keeps the caller's error apart from diesel's own (begin or commit failing).

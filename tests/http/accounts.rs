@@ -167,6 +167,23 @@ on_both_backends! {
         Reply::of(ask("not an email")).await.assert_problem(422, "validation");
     }
 
+    async fn concurrent_registrations_are_all_kept(backend: TestBackend) {
+        let app = TestApp::spawn_with(backend, |s| s.workers = std::num::NonZeroUsize::new(4)).await;
+        let requests: Vec<_> = (0..24)
+            .map(|n| actix_web::rt::spawn(Reply::of(app.post("/v1/accounts")
+                .send_json(&registration(&format!("crowd{n}@example.org"), "Crowd")))))
+            .collect();
+
+        for request in requests {
+            let reply = request.await.unwrap();
+            assert_eq!(reply.status, 202, "{}", reply.text());
+        }
+
+        for n in 0..24 {
+            assert!(stored(&app, &format!("crowd{n}@example.org")).is_some(), "crowd{n} was lost");
+        }
+    }
+
     async fn registration_without_a_password_is_400(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
 
