@@ -1,7 +1,9 @@
 //! Password hashing and one-time tokens.
 
 use actix_web::web;
-use argon2::{Argon2, PasswordHasher};
+use std::sync::LazyLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use hearth_domain::Sensitive;
 use sha2::{Digest, Sha256};
 
@@ -21,6 +23,31 @@ pub fn hash_password_now(password: &Sensitive<String>) -> Result<String, ApiErro
         .hash_password(password.expose().as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| ApiError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Verifies against the stored hash, or against a stand-in when there is none, so an unknown
+/// email takes as long to refuse as a wrong password.
+pub async fn verify_password(
+    password: Sensitive<String>,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    static STAND_IN: LazyLock<Option<String>> = LazyLock::new(|| {
+        Argon2::default()
+            .hash_password(b"no account has this password")
+            .ok()
+            .map(|hash| hash.to_string())
+    });
+    web::block(move || {
+        let Some(hash) = stored.as_ref().or(STAND_IN.as_ref()) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(password.expose().as_bytes(), hash.as_str())
+            .is_ok();
+        matches && stored.is_some()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A random one-time token: the value goes to its owner, only the hash is stored.

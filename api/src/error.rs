@@ -68,6 +68,7 @@ impl ApiError {
             detail,
             errors: Vec::new(),
         };
+        let bare = |status, slug, title, detail| (plain(status, slug, title, detail), Vec::new());
         let unavailable = vec![(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_owned())];
         match self {
             Self::Domain(DomainError::Invalid {
@@ -83,23 +84,17 @@ impl ApiError {
                 Vec::new(),
             ),
             Self::Validation(errors) => (validation_problem(errors.clone()), Vec::new()),
-            Self::Domain(DomainError::InvalidCredentials) => (
-                plain(
-                    StatusCode::BAD_REQUEST,
-                    "invalid-grant",
-                    "Invalid credentials",
-                    Some("Invalid credentials.".to_owned()),
-                ),
-                Vec::new(),
+            Self::Domain(DomainError::InvalidCredentials) => bare(
+                StatusCode::BAD_REQUEST,
+                "invalid-grant",
+                "Invalid credentials",
+                Some("Invalid credentials.".to_owned()),
             ),
-            Self::Domain(DomainError::EmailUnconfirmed) => (
-                plain(
-                    StatusCode::FORBIDDEN,
-                    "email-unconfirmed",
-                    "The email address is not confirmed",
-                    Some("Enter the code from the confirmation mail first.".to_owned()),
-                ),
-                Vec::new(),
+            Self::Domain(DomainError::EmailUnconfirmed) => bare(
+                StatusCode::FORBIDDEN,
+                "email-unconfirmed",
+                "The email address is not confirmed",
+                Some("Enter the code from the confirmation mail first.".to_owned()),
             ),
             Self::Domain(DomainError::Throttled {
                 retry_after_seconds,
@@ -114,32 +109,23 @@ impl ApiError {
                 ),
                 vec![(header::RETRY_AFTER, retry_after_seconds.to_string())],
             ),
-            Self::Domain(DomainError::Forbidden) => (
-                plain(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "Not allowed",
-                    Some("Your role does not allow this.".to_owned()),
-                ),
-                Vec::new(),
+            Self::Domain(DomainError::Forbidden) => bare(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                Some("Your role does not allow this.".to_owned()),
             ),
-            Self::Domain(DomainError::NotFound(entity)) => (
-                plain(
-                    StatusCode::NOT_FOUND,
-                    "not-found",
-                    "Not found",
-                    Some(format!("No such {entity}.")),
-                ),
-                Vec::new(),
+            Self::Domain(DomainError::NotFound(entity)) => bare(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                Some(format!("No such {entity}.")),
             ),
-            Self::Domain(DomainError::LastAdmin) => (
-                plain(
-                    StatusCode::CONFLICT,
-                    "last-admin",
-                    "The last administrator cannot go",
-                    Some("Make someone else an administrator first.".to_owned()),
-                ),
-                Vec::new(),
+            Self::Domain(DomainError::LastAdmin) => bare(
+                StatusCode::CONFLICT,
+                "last-admin",
+                "The last administrator cannot go",
+                Some("Make someone else an administrator first.".to_owned()),
             ),
             Self::Unauthenticated(reason) => (
                 plain(
@@ -153,23 +139,17 @@ impl ApiError {
                     "Bearer realm=\"hearth\", error=\"invalid_token\"".to_owned(),
                 )],
             ),
-            Self::Persistence(P::NotFound { entity, .. }) => (
-                plain(
-                    StatusCode::NOT_FOUND,
-                    "not-found",
-                    "Not found",
-                    Some(format!("No such {entity}.")),
-                ),
-                Vec::new(),
+            Self::Persistence(P::NotFound { entity, .. }) => bare(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                Some(format!("No such {entity}.")),
             ),
-            Self::Persistence(P::Conflict { .. }) => (
-                plain(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "Conflict",
-                    Some("The request conflicts with the current state.".to_owned()),
-                ),
-                Vec::new(),
+            Self::Persistence(P::Conflict { .. }) => bare(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                Some("The request conflicts with the current state.".to_owned()),
             ),
             Self::Persistence(P::Unavailable(_)) => (
                 plain(
@@ -196,44 +176,31 @@ impl ApiError {
                 | P::Corrupt(_)
                 | P::Database(_),
             )
-            | Self::Internal(_) => (
-                plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal server error",
-                    Some("The error was logged; the X-Request-Id header identifies it.".to_owned()),
-                ),
-                Vec::new(),
+            | Self::Internal(_) => bare(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                Some("The error was logged; the X-Request-Id header identifies it.".to_owned()),
             ),
-            Self::PreconditionFailed => (
-                plain(
-                    StatusCode::PRECONDITION_FAILED,
-                    "precondition-failed",
-                    "The resource has changed",
-                    Some(
-                        "It changed since the version your If-Match names; fetch it again."
-                            .to_owned(),
-                    ),
+            Self::PreconditionFailed => bare(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "The resource has changed",
+                Some(
+                    "It changed since the version your If-Match names; fetch it again.".to_owned(),
                 ),
-                Vec::new(),
             ),
-            Self::BadRequest(detail) => (
-                plain(
-                    StatusCode::BAD_REQUEST,
-                    "bad-request",
-                    "The request is malformed",
-                    Some(detail.clone()),
-                ),
-                Vec::new(),
+            Self::BadRequest(detail) => bare(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "The request is malformed",
+                Some(detail.clone()),
             ),
-            Self::RouteNotFound => (
-                plain(
-                    StatusCode::NOT_FOUND,
-                    "not-found",
-                    "Not found",
-                    Some("No resource has this path.".to_owned()),
-                ),
-                Vec::new(),
+            Self::RouteNotFound => bare(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                Some("No resource has this path.".to_owned()),
             ),
             Self::MethodNotAllowed { allowed } => {
                 let allow = allowed
@@ -251,23 +218,17 @@ impl ApiError {
                     vec![(header::ALLOW, allow)],
                 )
             }
-            Self::PayloadTooLarge { limit } => (
-                plain(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload-too-large",
-                    "The request body is too large",
-                    Some(format!("Bodies are limited to {limit} bytes.")),
-                ),
-                Vec::new(),
+            Self::PayloadTooLarge { limit } => bare(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "The request body is too large",
+                Some(format!("Bodies are limited to {limit} bytes.")),
             ),
-            Self::UnsupportedMediaType => (
-                plain(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported-media-type",
-                    "Unsupported media type",
-                    Some("Send the body in the media type the operation documents.".to_owned()),
-                ),
-                Vec::new(),
+            Self::UnsupportedMediaType => bare(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                Some("Send the body in the media type the operation documents.".to_owned()),
             ),
             Self::Http(status) => (
                 plain(

@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod responses;
 pub mod routes;
 pub mod settings;
+pub mod throttling;
 pub mod tokens;
 
 pub use app::{no_extra_routes, prepare_database, server, smtp, start_mail_delivery};

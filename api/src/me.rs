@@ -17,12 +17,12 @@ use crate::accounts::replace_password;
 use crate::auth::AuthUser;
 use crate::client_address::client_address;
 use crate::conditional::{IfMatch, Tagged, etag_of};
-use crate::credentials::hash_password;
+use crate::credentials::{hash_password, verify_password};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::JsonObject;
 use crate::responses::NoContent;
-use crate::tokens::{Attempt, verify_password};
+use crate::throttling::Attempt;
 
 /// The caller's account, as only the caller sees it.
 #[derive(Debug, Serialize, ToSchema)]

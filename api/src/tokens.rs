@@ -1,31 +1,28 @@
 //! The OAuth 2 style token endpoint, and revocation.
 
-use std::sync::LazyLock;
-
-use actix_web::web::{self, Data, Form};
+use actix_web::web::{Data, Form};
 use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, post};
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{Duration, Utc};
 use hearth_domain::account::{Account, Email};
 use hearth_domain::organization::{ApiClientId, parse_scopes};
-use hearth_domain::throttle::{PER_ACCOUNT, PER_CLIENT};
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::refresh_tokens::{self, Redemption};
-use hearth_persistence::{DbConnection, accounts, login_failures, organizations};
+use hearth_persistence::{DbConnection, accounts, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{AuthUser, TokenKeys};
 use crate::client_address::client_address;
-use crate::credentials::{OneTimeToken, fingerprint, hash_token};
+use crate::credentials::{OneTimeToken, hash_token, verify_password};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::responses::NoContent;
+use crate::throttling::Attempt;
 
 /// How long a login session lasts without being used.
 const REFRESH_TOKEN_DAYS: i64 = 30;
@@ -269,82 +266,6 @@ async fn grant_client(
                 .join(" "),
         ),
     })
-}
-
-/// A password check subject to throttling: counted against the attempted email and the client
-/// address, whether or not an account has that email.
-#[derive(Debug, Clone)]
-pub(crate) struct Attempt {
-    account_key: String,
-    client_key: Option<String>,
-}
-
-impl Attempt {
-    pub(crate) fn new(email: &str, client: Option<IpAddr>) -> Self {
-        Self {
-            account_key: fingerprint("account", &email.trim().to_lowercase()),
-            client_key: client.map(|ip| fingerprint("client", &ip.to_string())),
-        }
-    }
-
-    /// Refuses with 429 while either subject has too many recent failures.
-    pub(crate) async fn ensure_not_throttled(&self, db: &Db) -> Result<(), ApiError> {
-        let attempt = self.clone();
-        db.run(move |c| {
-            let now = Utc::now();
-            let failures =
-                login_failures::since(c, &attempt.account_key, PER_ACCOUNT.window_start(now))?;
-            PER_ACCOUNT.check(failures.count, failures.oldest, now)?;
-            if let Some(client_key) = &attempt.client_key {
-                let failures = login_failures::since(c, client_key, PER_CLIENT.window_start(now))?;
-                PER_CLIENT.check(failures.count, failures.oldest, now)?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Records a failure, or clears the email's failures after a success.
-    pub(crate) async fn settle(&self, db: &Db, succeeded: bool) -> Result<(), ApiError> {
-        let attempt = self.clone();
-        db.run(move |c| {
-            if succeeded {
-                return Ok(login_failures::clear(c, &attempt.account_key)?);
-            }
-            let now = Utc::now();
-            let subjects: Vec<&str> = std::iter::once(attempt.account_key.as_str())
-                .chain(attempt.client_key.as_deref())
-                .collect();
-            let forget_before = now - PER_ACCOUNT.window.max(PER_CLIENT.window);
-            Ok(login_failures::record(c, &subjects, now, forget_before)?)
-        })
-        .await
-    }
-}
-
-/// Verifies against the stored hash, or against a stand-in when there is none, so an unknown
-/// email takes as long to refuse as a wrong password.
-pub(crate) async fn verify_password(
-    password: Sensitive<String>,
-    stored: Option<String>,
-) -> Result<bool, ApiError> {
-    static STAND_IN: LazyLock<Option<String>> = LazyLock::new(|| {
-        Argon2::default()
-            .hash_password(b"no account has this password")
-            .ok()
-            .map(|hash| hash.to_string())
-    });
-    web::block(move || {
-        let Some(hash) = stored.as_ref().or(STAND_IN.as_ref()) else {
-            return false;
-        };
-        let matches = Argon2::default()
-            .verify_password(password.expose().as_bytes(), hash.as_str())
-            .is_ok();
-        matches && stored.is_some()
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn start_session(

@@ -7,6 +7,7 @@ use hearth_domain::account::{
     NewAccount, PlatformRole, parse_time_zone,
 };
 
+use crate::ids::parse_id;
 use crate::schema::{accounts, email_tokens, organization_members, outbox_emails, refresh_tokens};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -31,7 +32,7 @@ impl TryFrom<AccountRow> for Account {
     fn try_from(row: AccountRow) -> Result<Self, Self::Error> {
         let corrupt = |what: &str| PersistenceError::Corrupt(format!("account {}: {what}", row.id));
         Ok(Self {
-            id: AccountId(row.id.parse().map_err(|_| corrupt("id"))?),
+            id: AccountId(parse_id(&row.id, "account")?),
             email: Email::parse(&row.email).map_err(|_| corrupt("email"))?,
             email_confirmed_at: row.email_confirmed_at.map(from_db),
             display_name: DisplayName::parse(&row.display_name).map_err(|_| corrupt("name"))?,
@@ -308,23 +309,22 @@ pub fn account_of_live_token(
         .first(c)
         .optional()?;
     account
-        .map(|id| {
-            id.parse()
-                .map(AccountId)
-                .map_err(|_| PersistenceError::Corrupt(format!("email token for account {id}")))
-        })
+        .map(|id| parse_id(&id, "account").map(AccountId))
         .transpose()
 }
 
-/// Uses up a one-time token: answers its account when the token exists for this purpose, is
-/// unused and unexpired, and marks it used in the same statement so it works only once even
-/// under concurrent attempts.
+/// Uses up a one-time token: answers its account when the token is live for this purpose and
+/// this call was the one that marked it used. The marking is a conditional UPDATE, so of
+/// concurrent attempts exactly one succeeds.
 pub fn consume_email_token(
     c: &mut DbConnection,
     token_hash: &str,
     purpose: EmailTokenPurpose,
     now: DateTime<Utc>,
 ) -> Result<Option<AccountId>, PersistenceError> {
+    let Some(account) = account_of_live_token(c, token_hash, purpose, now)? else {
+        return Ok(None);
+    };
     let now = to_db(now);
     let claimed = diesel::update(
         email_tokens::table
@@ -335,17 +335,7 @@ pub fn consume_email_token(
     )
     .set(email_tokens::used_at.eq(Some(now)))
     .execute(c)?;
-    if claimed == 0 {
-        return Ok(None);
-    }
-    let account: String = email_tokens::table
-        .find(token_hash)
-        .select(email_tokens::account_id)
-        .first(c)?;
-    account
-        .parse()
-        .map(|id| Some(AccountId(id)))
-        .map_err(|_| PersistenceError::Corrupt(format!("email token for account {account}")))
+    Ok((claimed == 1).then_some(account))
 }
 
 /// A one-time token mailed to the account's owner, as its owner may see it (never the token).

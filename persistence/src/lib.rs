@@ -7,6 +7,7 @@ pub mod accounts;
 mod connection;
 mod error;
 pub mod health;
+mod ids;
 pub mod login_failures;
 pub mod migrations;
 pub mod organizations;

@@ -7,6 +7,7 @@ use hearth_domain::organization::{
     ApiClientId, Organization, OrganizationId, OrganizationKind, OrganizationRole, Scope,
 };
 
+use crate::ids::parse_id;
 use crate::schema::{accounts, api_clients, organization_members, organizations};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -16,7 +17,7 @@ type OrganizationRow = (String, String, String, NaiveDateTime);
 fn organization(row: OrganizationRow) -> Result<Organization, PersistenceError> {
     let (id, name, kind, created_at) = row;
     Ok(Organization {
-        id: OrganizationId(parse_uuid(&id, "organization")?),
+        id: OrganizationId(parse_id(&id, "organization")?),
         kind: OrganizationKind::parse(&kind)
             .ok_or_else(|| PersistenceError::Corrupt(format!("organization {id}: kind")))?,
         name,
@@ -27,12 +28,6 @@ fn organization(row: OrganizationRow) -> Result<Organization, PersistenceError> 
 fn parse_role(role: &str) -> Result<OrganizationRole, PersistenceError> {
     OrganizationRole::parse(role)
         .ok_or_else(|| PersistenceError::Corrupt(format!("member role {role}")))
-}
-
-fn parse_uuid(value: &str, what: &str) -> Result<uuid::Uuid, PersistenceError> {
-    value
-        .parse()
-        .map_err(|_| PersistenceError::Corrupt(format!("{what} id {value}")))
 }
 
 /// Stores a new organisation with its first administrator.
@@ -157,7 +152,7 @@ pub fn members(c: &mut DbConnection, org: OrganizationId) -> Result<Vec<Member>,
     rows.into_iter()
         .map(|(account, display_name, role, since)| {
             Ok(Member {
-                account: AccountId(parse_uuid(&account, "account")?),
+                account: AccountId(parse_id(&account, "account")?),
                 display_name,
                 role: parse_role(&role)?,
                 since: from_db(since),
@@ -279,8 +274,8 @@ fn api_client(row: ApiClientRow) -> Result<ApiClient, PersistenceError> {
         })
         .collect::<Result<_, _>>()?;
     Ok(ApiClient {
-        id: ApiClientId(parse_uuid(&id, "api client")?),
-        organization: OrganizationId(parse_uuid(&organization, "organization")?),
+        id: ApiClientId(parse_id(&id, "api client")?),
+        organization: OrganizationId(parse_id(&organization, "organization")?),
         name,
         scopes,
         created_at: from_db(created_at),

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::AccountId;
 
+use crate::ids::parse_id;
 use crate::schema::refresh_tokens;
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -70,7 +71,7 @@ pub fn redeem(
     let Some((family, account, used_at)) = found else {
         return Ok(Redemption::Invalid);
     };
-    let account = parse_account(&account)?;
+    let account = AccountId(parse_id(&account, "account")?);
     let claimed = if used_at.is_none() {
         diesel::update(
             refresh_tokens::table
@@ -121,12 +122,6 @@ fn revoke_family(
     )
     .set(refresh_tokens::revoked_at.eq(Some(now)))
     .execute(c)?)
-}
-
-fn parse_account(id: &str) -> Result<AccountId, PersistenceError> {
-    id.parse()
-        .map(AccountId)
-        .map_err(|_| PersistenceError::Corrupt(format!("refresh token of account {id}")))
 }
 
 /// One login session, as its owner may see it.
