@@ -222,6 +222,28 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// A caller who may be anonymous: no `Authorization` header, or an API client's token (which
+/// acts for no person), reads as nobody. A header that is present but invalid still fails
+/// with 401, so a client never mistakes an expired token for an anonymous view.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            return ready(Ok(Self(None)));
+        }
+        ready(match authenticate(req) {
+            Ok(user) => Ok(Self(Some(user))),
+            Err(ApiError::Domain(DomainError::Forbidden)) => Ok(Self(None)),
+            Err(error) => Err(error.into()),
+        })
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let keys = req
         .app_data::<Data<TokenKeys>>()

@@ -127,6 +127,60 @@ impl ApiError {
                 "The last administrator cannot go",
                 Some("Make someone else an administrator first.".to_owned()),
             ),
+            Self::Domain(DomainError::LastOwner) => bare(
+                StatusCode::CONFLICT,
+                "last-owner",
+                "The last owner cannot go",
+                Some("Make someone else an owner of the group first.".to_owned()),
+            ),
+            Self::Domain(DomainError::Banned) => bare(
+                StatusCode::FORBIDDEN,
+                "banned",
+                "Banned from this group",
+                Some("You cannot join this group or ask to.".to_owned()),
+            ),
+            Self::Domain(DomainError::InvitationRequired) => bare(
+                StatusCode::FORBIDDEN,
+                "invitation-required",
+                "This group admits people by invitation",
+                Some("Ask a facilitator of the group for an invitation code.".to_owned()),
+            ),
+            Self::Domain(DomainError::AlreadyMember) => bare(
+                StatusCode::CONFLICT,
+                "already-member",
+                "Already a member",
+                Some("You are already a member of this group.".to_owned()),
+            ),
+            Self::Domain(DomainError::AlreadyRequested) => bare(
+                StatusCode::CONFLICT,
+                "already-requested",
+                "A request is already waiting",
+                Some("Your request to join waits for a facilitator.".to_owned()),
+            ),
+            Self::Domain(DomainError::GroupFull) => bare(
+                StatusCode::CONFLICT,
+                "group-full",
+                "The group is full",
+                Some("Every place in this group is taken.".to_owned()),
+            ),
+            Self::Domain(DomainError::GroupArchived) => bare(
+                StatusCode::CONFLICT,
+                "group-archived",
+                "The group is archived",
+                Some("An archived group takes no changes.".to_owned()),
+            ),
+            Self::Domain(DomainError::SlugTaken) => bare(
+                StatusCode::CONFLICT,
+                "slug-taken",
+                "The slug is taken",
+                Some("Another group has or once had this slug; choose another.".to_owned()),
+            ),
+            Self::Domain(DomainError::InvalidTransition { from, to }) => bare(
+                StatusCode::CONFLICT,
+                "invalid-transition",
+                "The membership cannot change that way",
+                Some(format!("A membership cannot go from {from} to {to}.")),
+            ),
             Self::Unauthenticated(reason) => (
                 plain(
                     StatusCode::UNAUTHORIZED,
@@ -352,4 +406,10 @@ fn flatten(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Fie
             }
         }
     }
+}
+
+/// The value of a parse, or `None` with its error collected, so a request learns of every
+/// invalid field at once.
+pub fn keep<T>(errors: &mut Vec<DomainError>, parsed: Result<T, DomainError>) -> Option<T> {
+    parsed.map_err(|error| errors.push(error)).ok()
 }

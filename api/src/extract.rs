@@ -7,6 +7,7 @@ use actix_web::error::{
     JsonPayloadError, PathError, PayloadError, QueryPayloadError, UrlencodedError,
 };
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
@@ -126,4 +127,33 @@ where
             Ok(Self(body))
         })
     }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`, via `default`), for
+/// partial updates where `null` clears a value.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Reads a comma-separated query parameter (`?focus=alcohol,opioids`) as a list of values.
+pub fn comma_separated<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::de::IntoDeserializer;
+    let raw = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
+    raw.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let part: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+                part.into_deserializer();
+            T::deserialize(part).map_err(serde::de::Error::custom)
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use hearth_domain::organization::OrganizationRole;
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::{accounts, organizations, outbox, refresh_tokens};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::replace_password;
@@ -19,7 +19,7 @@ use crate::client_address::client_address;
 use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::credentials::{hash_password, verify_password};
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, keep};
 use crate::extract::JsonObject;
 use crate::responses::NoContent;
 use crate::throttling::Attempt;
@@ -105,23 +105,14 @@ pub struct UpdateMeRequest {
     #[schema(min_length = 1, max_length = 40)]
     pub display_name: Option<String>,
     /// A BCP 47 language tag, or `null` to clear it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>, max_length = 35,
              pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub locale: Option<Option<String>>,
     /// An IANA time zone, or `null` to clear it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>, example = "Europe/Dublin")]
     pub time_zone: Option<Option<String>>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`, via `default`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl TryFrom<UpdateMeRequest> for AccountPatch {
@@ -146,11 +137,6 @@ impl TryFrom<UpdateMeRequest> for AccountPatch {
             Err(ApiError::from_domain_errors(errors))
         }
     }
-}
-
-/// The value of a parse, or `None` with its error collected.
-fn keep<T>(errors: &mut Vec<DomainError>, parsed: Result<T, DomainError>) -> Option<T> {
-    parsed.map_err(|error| errors.push(error)).ok()
 }
 
 /// Change my account

@@ -1,6 +1,10 @@
 //! Cursor pagination: `?limit=` (default 20, at most 100) and `?cursor=` from the previous page.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
@@ -57,14 +61,7 @@ impl TryFrom<PageQuery> for PageRequest {
     type Error = ApiError;
 
     fn try_from(query: PageQuery) -> Result<Self, ApiError> {
-        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::Validation(vec![FieldError {
-                field: "limit".to_owned(),
-                code: "range".to_owned(),
-                message: format!("must be 1 to {MAX_LIMIT}"),
-            }]));
-        }
+        let limit = checked_limit(query.limit)?;
         let after = query
             .cursor
             .map(|cursor| {
@@ -75,4 +72,32 @@ impl TryFrom<PageQuery> for PageRequest {
             .transpose()?;
         Ok(Self { after, limit })
     }
+}
+
+/// Encodes a keyset position (the sort key and id of the last item) as an opaque cursor.
+pub fn encode_cursor<T: Serialize>(position: &T) -> Result<String, ApiError> {
+    let json = serde_json::to_vec(position).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+/// Reads a cursor made by [`encode_cursor`].
+pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .ok_or_else(|| ApiError::BadRequest("The cursor is not one this API gave out.".to_owned()))
+}
+
+/// Checks `?limit=`: 1 to 100, 20 when absent.
+pub fn checked_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "limit".to_owned(),
+            code: "range".to_owned(),
+            message: format!("must be 1 to {MAX_LIMIT}"),
+        }]));
+    }
+    Ok(limit)
 }

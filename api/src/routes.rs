@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, health, me, organizations, tokens};
+use crate::{accounts, groups, health, me, memberships, organizations, tokens};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,7 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(me::delete_me)
             .service(me::change_my_password)
             .service(me::export_me)
-            .service(me::delete_my_sessions),
+            .service(me::delete_my_sessions)
+            .service(memberships::list_my_memberships),
     )
     .service(
         scope("/v1/organizations")
@@ -47,5 +48,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(organizations::create_api_client)
             .service(organizations::rotate_api_client_secret)
             .service(organizations::revoke_api_client),
+    )
+    .service(
+        scope("/v1/groups")
+            .service(groups::create_group)
+            .service(groups::list_groups)
+            .service(groups::list_group_changes)
+            .service(groups::get_group)
+            .service(groups::update_group)
+            .service(groups::delete_group)
+            .service(memberships::join_group)
+            .service(memberships::list_memberships)
+            .service(memberships::get_membership)
+            .service(memberships::update_membership)
+            .service(memberships::leave_group)
+            .service(memberships::create_invitation)
+            .service(memberships::list_invitations)
+            .service(memberships::revoke_invitation),
     );
 }

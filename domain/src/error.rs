@@ -33,6 +33,38 @@ pub enum DomainError {
     /// The change would leave an organisation without an administrator.
     #[error("an organisation needs at least one administrator")]
     LastAdmin,
+    /// The change would leave a group without an owner.
+    #[error("a group needs at least one owner")]
+    LastOwner,
+    /// The person is banned from the group.
+    #[error("banned from this group")]
+    Banned,
+    /// The person is already an active member.
+    #[error("already a member")]
+    AlreadyMember,
+    /// The person already has a request waiting.
+    #[error("a request is already waiting")]
+    AlreadyRequested,
+    /// The group admits people by invitation only.
+    #[error("this group admits people by invitation")]
+    InvitationRequired,
+    /// Every place in the group is taken.
+    #[error("the group is full")]
+    GroupFull,
+    /// The group is archived and takes no changes.
+    #[error("the group is archived")]
+    GroupArchived,
+    /// Another group has (or once had) this slug.
+    #[error("the slug is taken")]
+    SlugTaken,
+    /// A membership cannot move from one status to the other.
+    #[error("a membership cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// Where it stands.
+        from: &'static str,
+        /// Where it was asked to go.
+        to: &'static str,
+    },
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

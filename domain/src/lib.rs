@@ -5,10 +5,13 @@
 
 pub mod account;
 mod error;
+pub mod group;
 pub mod mail;
+pub mod membership;
 pub mod organization;
 mod sensitive;
 pub mod throttle;
+mod vocabulary;
 
 pub use error::DomainError;
 pub use sensitive::Sensitive;

@@ -27,6 +27,10 @@ pub mod tags {
     pub const AUTH: &str = "auth";
     /// Partner organisations, their people and API clients.
     pub const ORGANIZATIONS: &str = "organizations";
+    /// Peer support groups: finding them, running them, syncing them.
+    pub const GROUPS: &str = "groups";
+    /// Joining groups, requests, invitations and member lists.
+    pub const MEMBERSHIPS: &str = "memberships";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -55,6 +59,15 @@ pub const BEARER: &str = "bearer";
             organisations: created by platform administrators, with administrators and staff, \
             and API clients for server-to-server access (`client_credentials`). An \
             organisation exists only for its people and platform administrators."),
+        (name = tags::GROUPS, description = "Peer support groups. Public groups are listed and \
+            readable without an account; unlisted ones are readable by anyone with their link; \
+            private ones exist only for their members. Groups are named by id or slug; a \
+            former slug answers 301 to the current one. `GET /v1/groups/changes` syncs a \
+            mobile app's copy."),
+        (name = tags::MEMBERSHIPS, description = "Joining (at once, by request, or with an \
+            invitation), leaving, and the work of facilitators: admitting, removing, banning, \
+            roles. Members see each other's display names and roles only; nobody else learns \
+            who is in a group."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -196,8 +196,9 @@ pub fn set_password_hash(
 
 /// Erases the account's personal data. The row stays, anonymised as a former member with an
 /// unusable address and password, for the records of others that point at it; its tokens,
-/// sessions, organisation roles and queued mail go. (An organisation whose last administrator
-/// erased their account is left to platform administrators.)
+/// sessions, organisation roles, group memberships and queued mail go. (An organisation or a
+/// group whose last administrator or owner erased their account is left to platform
+/// administrators.)
 pub fn erase(
     c: &mut DbConnection,
     id: AccountId,
@@ -209,6 +210,7 @@ pub fn erase(
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::account_id.eq(&key))).execute(c)?;
     diesel::delete(organization_members::table.filter(organization_members::account_id.eq(&key)))
         .execute(c)?;
+    crate::memberships::remove_all_of(c, id)?;
     diesel::delete(
         outbox_emails::table.filter(outbox_emails::recipient.eq(account.email.as_str())),
     )

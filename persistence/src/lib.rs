@@ -6,9 +6,11 @@
 pub mod accounts;
 mod connection;
 mod error;
+pub mod groups;
 pub mod health;
 mod ids;
 pub mod login_failures;
+pub mod memberships;
 pub mod migrations;
 pub mod organizations;
 pub mod outbox;

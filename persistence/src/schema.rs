@@ -101,13 +101,99 @@ diesel::joinable!(organization_members -> organizations (organization_id));
 diesel::joinable!(organization_members -> accounts (account_id));
 diesel::joinable!(api_clients -> organizations (organization_id));
 
+diesel::table! {
+    support_groups (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        name_key -> Text,
+        search_text -> Text,
+        description -> Text,
+        approach -> Nullable<Text>,
+        visibility -> Text,
+        join_policy -> Text,
+        capacity -> Nullable<Integer>,
+        member_count -> Integer,
+        organization_id -> Nullable<Text>,
+        contact_kind -> Nullable<Text>,
+        contact_value -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        locality -> Nullable<Text>,
+        region -> Nullable<Text>,
+        country -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        was_public -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    group_tags (group_id, kind, value) {
+        group_id -> Text,
+        kind -> Text,
+        value -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    group_slugs (slug) {
+        slug -> Text,
+        group_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_memberships (id) {
+        id -> Text,
+        group_id -> Text,
+        account_id -> Text,
+        role -> Text,
+        status -> Text,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        joined_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    group_invitations (id) {
+        id -> Text,
+        group_id -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        used_by -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(group_tags -> support_groups (group_id));
+diesel::joinable!(group_slugs -> support_groups (group_id));
+diesel::joinable!(group_memberships -> support_groups (group_id));
+diesel::joinable!(group_memberships -> accounts (account_id));
+diesel::joinable!(group_invitations -> support_groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
     email_tokens,
+    group_invitations,
+    group_memberships,
+    group_slugs,
+    group_tags,
     login_failures,
     organization_members,
     organizations,
     outbox_emails,
-    refresh_tokens
+    refresh_tokens,
+    support_groups
 );

@@ -63,7 +63,12 @@ struct World {
     scopeless_client_token: String,
     org: String,
     target: String,
+    target_member: Member,
     rotating_client: String,
+    group: String,
+    doomed_group: String,
+    joinable_group: String,
+    target_membership: String,
 }
 
 impl World {
@@ -92,6 +97,25 @@ impl World {
         let (id, secret) = app.api_client(&admin, &org, &[]).await;
         let scopeless_client_token = app.client_token(&id, &secret).await;
         let (rotating_client, _) = app.api_client(&admin, &org, &["referrals:read"]).await;
+        let group = app.group(&org_admin, json!({"name": "Matrix group"})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let doomed_group = app.group(&org_admin, json!({"name": "Doomed group"})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let joinable_group = app
+            .group(&org_admin, json!({"name": "Joinable group"}))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let target_membership = app.join(&target, &group, json!({})).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let target_member = target.clone();
         let target = app.account_id(&target).await;
         Self {
             app,
@@ -105,7 +129,12 @@ impl World {
             scopeless_client_token,
             org,
             target,
+            target_member,
             rotating_client,
+            group,
+            doomed_group,
+            joinable_group,
+            target_membership,
         }
     }
 
@@ -152,6 +181,27 @@ impl World {
         assert_eq!(put.status, 200, "{}", put.text());
     }
 
+    /// Brings the target back into the group before each call that removes them.
+    async fn rejoin_target(&self) {
+        let joined = self
+            .app
+            .join(&self.target_member, &self.group, json!({}))
+            .await;
+        assert!(matches!(joined.status, 201 | 409), "{}", joined.text());
+    }
+
+    async fn fresh_invitation(&self) -> String {
+        let created = Reply::of(
+            self.app
+                .post(&format!("/v1/groups/{}/invitations", self.group))
+                .insert_header(self.org_admin.bearer())
+                .send_json(&json!({})),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()["id"].as_str().unwrap().to_owned()
+    }
+
     async fn fresh_client(&self) -> String {
         self.app
             .api_client(&self.admin, &self.org, &["referrals:read"])
@@ -163,6 +213,11 @@ impl World {
         let org = &self.org;
         let target = &self.target;
         let rotating = &self.rotating_client;
+        let group = &self.group;
+        let doomed = &self.doomed_group;
+        let joinable = &self.joinable_group;
+        let target_membership = &self.target_membership;
+        let group_owner = |status| [401, 403, 403, status, 403, 403, status, 403, 403];
         let all = |status| [status; 9];
         let person = |status| {
             [
@@ -366,6 +421,111 @@ impl World {
                 Body::Empty,
                 managers(204),
             ),
+            row(
+                Method::POST,
+                "/v1/groups",
+                "/v1/groups".into(),
+                Body::Json(json!({"name": "Another group"})),
+                person(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups",
+                "/v1/groups".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/changes",
+                "/v1/groups/changes".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}",
+                format!("/v1/groups/{group}"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::PATCH,
+                "/v1/groups/{group}",
+                format!("/v1/groups/{group}"),
+                Body::Json(json!({})),
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/groups/{group}",
+                format!("/v1/groups/{doomed}"),
+                Body::Empty,
+                group_owner(204),
+            ),
+            row(
+                Method::POST,
+                "/v1/groups/{group}/memberships",
+                format!("/v1/groups/{joinable}/memberships"),
+                Body::Json(json!({})),
+                [401, 201, 201, 409, 201, 201, 201, 403, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/memberships",
+                format!("/v1/groups/{group}/memberships"),
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/memberships/{membership}",
+                format!("/v1/groups/{group}/memberships/me"),
+                Body::Empty,
+                [401, 404, 404, 200, 404, 404, 404, 403, 403],
+            ),
+            row(
+                Method::PATCH,
+                "/v1/groups/{group}/memberships/{membership}",
+                format!("/v1/groups/{group}/memberships/{target_membership}"),
+                Body::Json(json!({"role": "member"})),
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/groups/{group}/memberships/{membership}",
+                format!("/v1/groups/{group}/memberships/{target_membership}"),
+                Body::Empty,
+                group_owner(204),
+            ),
+            row(
+                Method::POST,
+                "/v1/groups/{group}/invitations",
+                format!("/v1/groups/{group}/invitations"),
+                Body::Json(json!({})),
+                group_owner(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/invitations",
+                format!("/v1/groups/{group}/invitations"),
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/groups/{group}/invitations/{invitation_id}",
+                format!("/v1/groups/{group}/invitations/{{fresh_invitation}}"),
+                Body::Empty,
+                group_owner(204),
+            ),
+            row(
+                Method::GET,
+                "/v1/me/memberships",
+                "/v1/me/memberships".into(),
+                Body::Empty,
+                person(200),
+            ),
         ]
     }
 }
@@ -383,8 +543,13 @@ on_both_backends! {
                 if row.method == Method::DELETE && row.template.ends_with("{account_id}") {
                     world.restore_target().await;
                 }
+                if row.method == Method::DELETE && row.template.ends_with("{membership}") {
+                    world.rejoin_target().await;
+                }
                 let path = if row.path.contains("{fresh}") {
                     row.path.replace("{fresh}", &world.fresh_client().await)
+                } else if row.path.contains("{fresh_invitation}") {
+                    row.path.replace("{fresh_invitation}", &world.fresh_invitation().await)
                 } else {
                     row.path.clone()
                 };
@@ -423,7 +588,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 25] = [
+const MATRIX_OPERATIONS: [&str; 40] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -449,4 +614,19 @@ const MATRIX_OPERATIONS: [&str; 25] = [
     "POST /v1/organizations/{organization_id}/clients",
     "POST /v1/organizations/{organization_id}/clients/{client_id}/secret",
     "DELETE /v1/organizations/{organization_id}/clients/{client_id}",
+    "POST /v1/groups",
+    "GET /v1/groups",
+    "GET /v1/groups/changes",
+    "GET /v1/groups/{group}",
+    "PATCH /v1/groups/{group}",
+    "DELETE /v1/groups/{group}",
+    "POST /v1/groups/{group}/memberships",
+    "GET /v1/groups/{group}/memberships",
+    "GET /v1/groups/{group}/memberships/{membership}",
+    "PATCH /v1/groups/{group}/memberships/{membership}",
+    "DELETE /v1/groups/{group}/memberships/{membership}",
+    "POST /v1/groups/{group}/invitations",
+    "GET /v1/groups/{group}/invitations",
+    "DELETE /v1/groups/{group}/invitations/{invitation_id}",
+    "GET /v1/me/memberships",
 ];

@@ -319,6 +319,53 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Creates a group as `owner` from `body` (merged over a name); answers the group.
+    pub async fn group(&self, owner: &Member, body: serde_json::Value) -> serde_json::Value {
+        let mut request = serde_json::json!({"name": "Harbour Lights"});
+        if let (Some(base), Some(extra)) = (request.as_object_mut(), body.as_object()) {
+            base.extend(extra.clone());
+        }
+        let created = Reply::of(
+            self.post("/v1/groups")
+                .insert_header(owner.bearer())
+                .send_json(&request),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()
+    }
+
+    /// `POST /v1/groups/{group}/memberships` as `member` with `body`.
+    pub async fn join(&self, member: &Member, group: &str, body: serde_json::Value) -> Reply {
+        Reply::of(
+            self.post(&format!("/v1/groups/{group}/memberships"))
+                .insert_header(member.bearer())
+                .send_json(&body),
+        )
+        .await
+    }
+
+    /// Sends `method path` with `member`'s token and a JSON body.
+    pub async fn send(
+        &self,
+        member: &Member,
+        method: Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Reply {
+        Reply::of(
+            self.request(method, path)
+                .insert_header(member.bearer())
+                .send_json(&body),
+        )
+        .await
+    }
+
+    /// `GET path` with `member`'s token.
+    pub async fn get_as(&self, member: &Member, path: &str) -> Reply {
+        Reply::of(self.get(path).insert_header(member.bearer()).send()).await
+    }
+
     /// Stops the server as SIGTERM would: in-flight requests finish first.
     pub async fn stop_gracefully(&self) {
         self.handle.stop(true).await;
