@@ -139,6 +139,38 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Reads a JSON whole number as `u32`, also when written as `12.0` (JSON Schema's `integer`
+/// admits it).
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<f64>::deserialize(deserializer)?
+        .map(|n| {
+            if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "checked to be a whole number within u32"
+                )]
+                Ok(n as u32)
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "expected a whole number, got {n}"
+                )))
+            }
+        })
+        .transpose()
+}
+
+/// As [`whole_number`], telling `null` (`Some(None)`) from an absent field (`None`).
+pub fn present_whole_number<'de, D>(deserializer: D) -> Result<Option<Option<u32>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    whole_number(deserializer).map(Some)
+}
+
 /// Reads a comma-separated query parameter (`?focus=alcohol,opioids`) as a list of values.
 pub fn comma_separated<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
@@ -146,10 +178,9 @@ where
     T: DeserializeOwned,
 {
     use serde::de::IntoDeserializer;
-    let raw = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
+    let raw = String::deserialize(deserializer)?;
     raw.split(',')
         .map(str::trim)
-        .filter(|part| !part.is_empty())
         .map(|part| {
             let part: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
                 part.into_deserializer();

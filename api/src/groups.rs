@@ -27,7 +27,7 @@ use crate::auth::{AuthUser, MaybeUser};
 use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
-use crate::extract::{JsonObject, comma_separated, present};
+use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
 use crate::pagination::{checked_limit, decode_cursor, encode_cursor};
 use crate::responses::{Created, NoContent};
 
@@ -214,6 +214,7 @@ pub struct CreateGroupRequest {
     /// `open` when absent.
     pub join_policy: Option<JoinPolicy>,
     /// 2 to 10 000 active members; unlimited when absent.
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 2, maximum = 10000)]
     pub capacity: Option<u32>,
     /// An organisation the creator works for, to host the group.
@@ -260,7 +261,7 @@ pub struct UpdateGroupRequest {
     pub join_policy: Option<JoinPolicy>,
     /// 2 to 10 000, or `null` for unlimited. Lowering it below the member count keeps everyone
     /// and admits nobody new until there is room.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_whole_number")]
     #[schema(value_type = Option<u32>, minimum = 2, maximum = 10000)]
     pub capacity: Option<Option<u32>>,
     /// A hosting organisation the caller works for, or `null`.
@@ -627,9 +628,9 @@ pub async fn update_group(
         .tx(move |c| {
             let Seen { group, actor, .. } = seen(c, &reference, Some(&user))?;
             actor.may_edit(group.profile.visibility)?;
+            let (profile, new_slug) = request.apply(group.profile.clone())?;
             if_match.check(&etag_of(&GroupResponse::from(group.clone()))?)?;
             not_archived(&group)?;
-            let (profile, new_slug) = request.apply(group.profile.clone())?;
             if profile.organization != group.profile.organization
                 && let Some(org) = profile.organization
             {
@@ -748,6 +749,7 @@ pub struct ListGroupsQuery {
     pub updated_since: Option<DateTime<Utc>>,
     /// `relevance` (default with `q`), `distance` (default with `near`), `name` (default
     /// otherwise) or `newest`.
+    #[param(inline)]
     pub sort: Option<GroupSort>,
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

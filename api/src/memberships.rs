@@ -21,7 +21,7 @@ use crate::conditional::Tagged;
 use crate::credentials::{OneTimeToken, hash_token};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::extract::{JsonObject, comma_separated};
+use crate::extract::{JsonObject, comma_separated, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Accepted, Created, NoContent};
@@ -145,6 +145,7 @@ pub struct UpdateMembershipRequest {
 #[schema(example = json!({"expires_in_hours": 72}))]
 pub struct CreateInvitationRequest {
     /// 1 to 720 hours (30 days); 168 (a week) when absent.
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<u32>,
 }

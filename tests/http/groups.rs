@@ -277,3 +277,30 @@ on_both_backends! {
         assert_eq!(names(&listed), ["Kept"]);
     }
 }
+
+#[test]
+fn closed_vocabularies_are_snake_case_enums_in_the_contract() {
+    let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "FocusArea",
+        "Approach",
+        "Audience",
+        "Visibility",
+        "JoinPolicy",
+        "ContactKind",
+        "GroupRole",
+        "MembershipStatus",
+    ] {
+        let values = schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is not an enum"));
+        for value in values {
+            let text = value.as_str().unwrap();
+            assert!(
+                text.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name}: {text}"
+            );
+        }
+    }
+}
