@@ -458,15 +458,6 @@ pub struct Group {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
-impl Group {
-    /// Whether another person could join now.
-    pub fn has_room(&self) -> bool {
-        self.profile
-            .capacity
-            .is_none_or(|capacity| self.member_count < capacity)
-    }
-}
-
 /// Everything about a group that its owners edit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupProfile {
@@ -813,38 +804,5 @@ mod tests {
         );
         assert_eq!(search_terms("a"), Ok(vec![]));
         assert!(search_terms(&"word ".repeat(9)).is_err());
-    }
-
-    #[test]
-    fn room_depends_on_capacity() {
-        let mut group = Group {
-            id: GroupId::new(),
-            slug: Slug::from_name("Circle"),
-            profile: GroupProfile {
-                name: "Circle".to_owned(),
-                description: String::new(),
-                focus_areas: vec![],
-                approach: None,
-                audiences: vec![],
-                languages: vec!["en".to_owned()],
-                visibility: Visibility::Public,
-                join_policy: JoinPolicy::Open,
-                capacity: Some(2),
-                organization: None,
-                newcomer_contact: None,
-                location: None,
-                time_zone: None,
-            },
-            member_count: 1,
-            was_public: true,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            archived_at: None,
-        };
-        assert!(group.has_room());
-        group.member_count = 2;
-        assert!(!group.has_room());
-        group.profile.capacity = None;
-        assert!(group.has_room());
     }
 }

@@ -721,8 +721,3 @@ pub fn changes(
         })
         .collect())
 }
-
-/// How many groups exist, archived ones included.
-pub fn count(c: &mut DbConnection) -> Result<i64, PersistenceError> {
-    Ok(support_groups::table.count().get_result(c)?)
-}
