@@ -22,6 +22,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod responses;
 pub mod routes;
+pub mod seed;
 pub mod settings;
 pub mod throttling;
 pub mod tokens;

@@ -35,6 +35,15 @@ enum Command {
     /// Manage administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty database with fictional demo data (refuses one that has any account).
+    Seed {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The small demo set: three dozen groups across US time zones, their members, and
+        /// two logins printed at the end.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +84,7 @@ fn main() -> ExitCode {
             email,
             display_name,
         }) => create_admin(&database, &email, &display_name),
+        Command::Seed { database, demo: _ } => seed_demo(&database),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +106,16 @@ fn describe(error: &clap::Error) -> String {
     match (error.kind(), argument, std::error::Error::source(error)) {
         (ErrorKind::ValueValidation, Some(argument), Some(reason)) => {
             format!("invalid {argument}: {reason}")
+        }
+        (ErrorKind::MissingRequiredArgument, _, _) => {
+            let rendered = error.render().to_string();
+            let mut lines = rendered.lines().map(str::trim);
+            let first = lines
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            let missing: Vec<&str> = lines.take_while(|line| !line.is_empty()).collect();
+            format!("{first} {}", missing.join(", "))
         }
         _ => {
             let rendered = error.render().to_string();
@@ -137,6 +157,24 @@ fn migrate(settings: &DatabaseSettings) -> anyhow::Result<()> {
     } else {
         log::info!("{}: applied {}", settings.url, applied.join(", "));
     }
+    Ok(())
+}
+
+fn seed_demo(settings: &DatabaseSettings) -> anyhow::Result<()> {
+    use hearth_api::seed::{DEMO_ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD, demo};
+    let mut connection = hearth_persistence::connect(&settings.url)?;
+    hearth_persistence::migrations::run_pending(&mut connection)?;
+    let seeded =
+        demo(&mut connection).map_err(|error| anyhow::anyhow!(describe_api_error(&error)))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Seeded {} with {} fictional groups, {} accounts and {} memberships.\n\
+         Log in (POST /v1/auth/token, or Authorize in Swagger UI):\n  \
+         member:  {DEMO_EMAIL} / {DEMO_PASSWORD}\n  \
+         admin:   {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}",
+        settings.url, seeded.groups, seeded.accounts, seeded.memberships
+    )?;
     Ok(())
 }
 

@@ -305,3 +305,31 @@ fn unusable_smtp_url_is_one_line_without_the_password() {
     assert_one_line_failure(&output, "invalid SMTP URL");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret"));
 }
+
+#[test]
+fn seed_demo_prints_the_logins_once_then_refuses_a_database_with_data() {
+    let db = temp_db();
+    let path = db.to_str().unwrap();
+
+    let seeded = hearth(&["seed", "--demo", "--database-url", path])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&seeded.stdout);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    assert!(stdout.contains("36 fictional groups"), "{stdout}");
+    assert!(
+        stdout.contains("demo@hearth.example / hearth demo lantern orbit"),
+        "{stdout}"
+    );
+
+    let again = hearth(&["seed", "--demo", "--database-url", path])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&again, "already has data");
+    let unsaid = hearth(&["seed", "--database-url", path]).output().unwrap();
+    assert_one_line_failure(&unsaid, "--demo");
+}

@@ -384,3 +384,8 @@ pub fn email_tokens_of(
         )
         .collect())
 }
+
+/// How many accounts exist, erased ones included.
+pub fn count(c: &mut DbConnection) -> Result<i64, PersistenceError> {
+    Ok(accounts::table.count().get_result(c)?)
+}

@@ -22,4 +22,5 @@ mod middleware;
 mod organizations;
 mod password_reset;
 mod schema;
+mod seed;
 mod throttling;

@@ -1,0 +1,38 @@
+//! `hearth seed --demo`: the demo data set is usable at once, and never mixes with real data.
+
+use hearth_api::seed::{DEMO_ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD, demo};
+use hearth_tests::{Reply, TestApp, TestDatabase, on_both_backends};
+
+on_both_backends! {
+    async fn the_demo_set_is_ready_to_explore_and_refuses_to_run_twice(backend: TestBackend) {
+        let database = TestDatabase::create(backend);
+        let mut connection = database.connect();
+        hearth_persistence::migrations::run_pending(&mut connection).unwrap();
+        let seeded = demo(&mut connection).unwrap();
+        assert_eq!(seeded.groups, 36);
+        let again = demo(&mut connection).unwrap_err();
+        assert!(again.to_string().contains("already has data"), "{again}");
+        drop(connection);
+        let app = TestApp::spawn_on(database, |_| {}).await;
+
+        let login = app.password_grant(DEMO_EMAIL, DEMO_PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text());
+        assert_eq!(app.password_grant(DEMO_ADMIN_EMAIL, DEMO_PASSWORD).await.status, 200);
+        let token = login.json()["access_token"].as_str().unwrap().to_owned();
+        let mine = Reply::of(app.get("/v1/me/memberships").insert_header(("authorization", format!("Bearer {token}"))).send()).await.json();
+        let roles: Vec<(&str, &str)> = mine["items"].as_array().unwrap().iter()
+            .map(|m| (m["role"].as_str().unwrap(), m["status"].as_str().unwrap())).collect();
+        assert!(roles.contains(&("owner", "active")) && roles.contains(&("facilitator", "active"))
+            && roles.contains(&("member", "pending")), "{roles:?}");
+
+        let near = Reply::of(app.get("/v1/groups?near=40.7128,-74.0060&radius_km=20").send()).await.json();
+        let names: Vec<&str> = near["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().all(|name| name.starts_with("New York")), "{names:?}");
+        let spanish = Reply::of(app.get("/v1/groups?language=es&limit=100").send()).await.json();
+        assert!(!spanish["items"].as_array().unwrap().is_empty());
+        let zones: std::collections::BTreeSet<String> = Reply::of(app.get("/v1/groups?limit=100").send()).await.json()["items"]
+            .as_array().unwrap().iter().map(|g| g["time_zone"].as_str().unwrap().to_owned()).collect();
+        assert!(zones.len() >= 6, "several US time zones: {zones:?}");
+    }
+}
