@@ -123,7 +123,8 @@ pub struct GroupResponse {
     pub time_zone: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
-    /// When its profile last changed.
+    /// When its profile last changed (for unlisted and private groups, also when someone
+    /// joined or left, which changes who has it listed).
     pub updated_at: DateTime<Utc>,
     /// When it was archived; archived groups leave search and take no changes.
     pub archived_at: Option<DateTime<Utc>>,
@@ -330,6 +331,19 @@ pub(crate) fn seen(
     })
 }
 
+/// As [`seen`], with the group locked for the rest of the transaction and read again under
+/// the lock, so that decisions rest on the group and the caller's standing as they are now,
+/// not as they were before a concurrent change committed.
+pub(crate) fn seen_locked(
+    c: &mut DbConnection,
+    reference: &str,
+    caller: Option<&AuthUser>,
+) -> Result<Seen, ApiError> {
+    let before = seen(c, reference, caller)?;
+    groups::lock(c, before.group.id)?;
+    seen(c, &before.group.id.to_string(), caller)
+}
+
 /// Refuses changes to an archived group.
 pub(crate) fn not_archived(group: &Group) -> Result<(), ApiError> {
     match group.archived_at {
@@ -487,11 +501,24 @@ impl UpdateGroupRequest {
     }
 }
 
+/// Six random characters for a private group's slug, so that its name cannot be probed
+/// through slug collisions.
+fn random_suffix() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0_u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
 /// Create a group
 ///
 /// Any person may start a group and becomes its first owner. The slug is made from the name
-/// (with `-2`, `-3`, … when taken) unless one is given. `organization_id` must be an
-/// organisation the caller works for.
+/// (with `-2`, `-3`, … when taken; a private group's gets a random suffix instead, so its name
+/// cannot be probed) unless one is given. Slugs are one namespace: a chosen slug is as public
+/// as a name. `organization_id` must be an organisation the caller works for.
 #[utoipa::path(
     tag = tags::GROUPS,
     security(("bearer" = [])),
@@ -521,6 +548,9 @@ pub async fn create_group(
                     return Err(DomainError::SlugTaken.into());
                 }
                 Some(slug) => slug,
+                None if profile.visibility == Visibility::Private => {
+                    Slug::from_name(&profile.name).suffixed(&random_suffix()?)
+                }
                 None => groups::free_slug(c, &Slug::from_name(&profile.name))?,
             };
             let group = Group {
@@ -626,7 +656,7 @@ pub async fn update_group(
     let reference = path.into_inner().group;
     let group = db
         .tx(move |c| {
-            let Seen { group, actor, .. } = seen(c, &reference, Some(&user))?;
+            let Seen { group, actor, .. } = seen_locked(c, &reference, Some(&user))?;
             actor.may_edit(group.profile.visibility)?;
             let (profile, new_slug) = request.apply(group.profile.clone())?;
             if_match.check(&etag_of(&GroupResponse::from(group.clone()))?)?;
@@ -682,7 +712,7 @@ pub async fn delete_group(
 ) -> Result<NoContent, ApiError> {
     let reference = path.into_inner().group;
     db.tx(move |c| {
-        let Seen { group, actor, .. } = seen(c, &reference, Some(&user))?;
+        let Seen { group, actor, .. } = seen_locked(c, &reference, Some(&user))?;
         actor.may_archive(group.profile.visibility)?;
         if_match.check(&etag_of(&GroupResponse::from(group.clone()))?)?;
         if group.archived_at.is_none() {
@@ -875,11 +905,27 @@ impl ListGroupsQuery {
                 message: "must be 0.1 to 500, with near".to_owned(),
             });
         }
+        let lists = [
+            ("focus", self.focus.len()),
+            ("approach", self.approach.len()),
+            ("audience", self.audience.len()),
+            ("language", self.language.len()),
+            ("join_policy", self.join_policy.len()),
+        ];
+        for (field, count) in lists {
+            if count > domain::limits::TAGS_MAX {
+                e.push(DomainError::Invalid {
+                    field: field.to_owned(),
+                    code: "tags",
+                    message: "must name at most 10 values".to_owned(),
+                });
+            }
+        }
         let languages = self
             .language
             .iter()
             .filter_map(|raw| keep(e, hearth_domain::account::Locale::parse(raw)))
-            .map(|tag| tag.as_str().to_owned())
+            .map(|tag| domain::canonical_language(tag.as_str()))
             .collect();
         let sort = self.sort.unwrap_or(if !terms.is_empty() {
             GroupSort::Relevance

@@ -4,7 +4,7 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{Either, delete, get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
-use hearth_domain::group::{Group, GroupId};
+use hearth_domain::group::{Group, GroupId, Visibility};
 use hearth_domain::membership::{
     self as policy, Admission, Decision, GroupActor, GroupRole, Invitation, InvitationId,
     Membership, MembershipId, MembershipStatus,
@@ -22,7 +22,7 @@ use crate::credentials::{OneTimeToken, hash_token};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, comma_separated, whole_number};
-use crate::groups::{GroupPath, Seen, not_archived, seen};
+use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Accepted, Created, NoContent};
 
@@ -257,12 +257,14 @@ pub struct MyMembershipsQuery {
 }
 
 /// The group (visible to the caller) and the membership a path names.
+/// `load` is [`seen`] for reading, or [`seen_locked`] for changing.
 fn target(
     c: &mut DbConnection,
     path: &MembershipPath,
     user: &AuthUser,
+    load: fn(&mut DbConnection, &str, Option<&AuthUser>) -> Result<Seen, ApiError>,
 ) -> Result<(Seen, Membership), ApiError> {
-    let seen = seen(c, &path.group, Some(user))?;
+    let seen = load(c, &path.group, Some(user))?;
     let not_found = || ApiError::Domain(DomainError::NotFound("membership"));
     let membership = if path.membership == "me" {
         seen.membership.clone().ok_or_else(not_found)?
@@ -310,6 +312,10 @@ fn commit(
         take_place(c, group)?;
     } else if was_active && !is_active {
         groups::free_place(c, group.id)?;
+    }
+    if was_active != is_active && group.profile.visibility != Visibility::Public {
+        // Whether the group is listed for this person changed: their next sync must say so.
+        groups::touch(c, group.id, after.updated_at)?;
     }
     memberships::save(c, after)?;
     Ok(())
@@ -361,11 +367,13 @@ pub async fn join_group(
                 None => None,
             };
             let seen = match invited_group {
-                Some(seen) => seen,
-                None => seen(c, &reference, Some(&user))?,
+                Some(seen) => {
+                    groups::lock(c, seen.group.id)?;
+                    seen
+                }
+                None => seen_locked(c, &reference, Some(&user))?,
             };
-            let group = &seen.group;
-            groups::lock(c, group.id)?;
+            let group = &groups::get(c, seen.group.id)?;
             not_archived(group)?;
             let standing = memberships::find(c, group.id, user.id)?;
             let now = Utc::now();
@@ -559,7 +567,7 @@ pub async fn get_membership(
     let path = path.into_inner();
     let response = db
         .run(move |c| {
-            let (seen, membership) = target(c, &path, &user)?;
+            let (seen, membership) = target(c, &path, &user, seen)?;
             let own = membership.account == user.id;
             let visibility = seen.group.profile.visibility;
             if !own {
@@ -604,9 +612,7 @@ pub async fn update_membership(
     let path = path.into_inner();
     let changed = db
         .tx(move |c| {
-            let (seen, before) = target(c, &path, &user)?;
-            groups::lock(c, seen.group.id)?;
-            let before = memberships::get(c, seen.group.id, before.id)?;
+            let (seen, before) = target(c, &path, &user, seen_locked)?;
             seen.actor
                 .may_manage(seen.group.profile.visibility, before.role, request.role)?;
             not_archived(&seen.group)?;
@@ -660,9 +666,7 @@ pub async fn leave_group(
 ) -> Result<NoContent, ApiError> {
     let path = path.into_inner();
     db.tx(move |c| {
-        let (seen, before) = target(c, &path, &user)?;
-        groups::lock(c, seen.group.id)?;
-        let before = memberships::get(c, seen.group.id, before.id)?;
+        let (seen, before) = target(c, &path, &user, seen_locked)?;
         let own = before.account == user.id;
         let status = if own {
             match before.status {
@@ -678,6 +682,7 @@ pub async fn leave_group(
         } else {
             seen.actor
                 .may_manage(seen.group.profile.visibility, before.role, None)?;
+            not_archived(&seen.group)?;
             Decision::towards(before.status, MembershipStatus::Removed)?;
             MembershipStatus::Removed
         };

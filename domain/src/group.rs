@@ -392,6 +392,11 @@ impl Slug {
         Self(format!("{}-{n}", self.0))
     }
 
+    /// This slug with a suffix: `circle-k3x9qa`.
+    pub fn suffixed(&self, suffix: &str) -> Self {
+        Self(format!("{}-{suffix}", self.0))
+    }
+
     /// The slug.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -570,9 +575,27 @@ pub fn parse_languages(values: &[String]) -> Result<Vec<String>, DomainError> {
         {
             return Err(invalid("languages", "tags", "must name each language once"));
         }
-        languages.push(tag.as_str().to_owned());
+        languages.push(canonical_language(tag.as_str()));
     }
     Ok(languages)
+}
+
+/// A language tag in BCP 47's canonical case (language lower, script title, region upper:
+/// `ZH-hant-tw` is `zh-Hant-TW`), so tags compare equal however they were typed.
+pub fn canonical_language(tag: &str) -> String {
+    tag.split('-')
+        .enumerate()
+        .map(|(at, subtag)| match (at, subtag.len()) {
+            (0, _) => subtag.to_ascii_lowercase(),
+            (_, 2) => subtag.to_ascii_uppercase(),
+            (_, 4) if subtag.chars().all(|c| c.is_ascii_alphabetic()) => {
+                let lower = subtag.to_ascii_lowercase();
+                lower[..1].to_ascii_uppercase() + &lower[1..]
+            }
+            _ => subtag.to_ascii_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Checks a capacity: 2 to 10 000 active members.
@@ -769,6 +792,18 @@ mod tests {
         assert!(parse_languages(&["en".into(), "EN".into()]).is_err());
         let error = parse_languages(&["en".into(), "not a tag".into()]).unwrap_err();
         assert!(matches!(error, DomainError::Invalid { field, .. } if field == "languages[1]"));
+    }
+
+    #[test]
+    fn language_tags_take_their_canonical_case() {
+        assert_eq!(canonical_language("ZH-hant-tw"), "zh-Hant-TW");
+        assert_eq!(canonical_language("es-mx"), "es-MX");
+        assert_eq!(canonical_language("EN"), "en");
+        assert_eq!(canonical_language("es-419"), "es-419");
+        assert_eq!(
+            parse_languages(&["Es-mx".into()]),
+            Ok(vec!["es-MX".to_owned()])
+        );
     }
 
     #[test]

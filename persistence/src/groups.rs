@@ -415,6 +415,15 @@ pub fn take_place(c: &mut DbConnection, id: GroupId) -> Result<bool, Persistence
     Ok(updated == 1)
 }
 
+/// Marks the group changed now, for sync: a member's arrival in, or departure from, a group
+/// that is not public changes whether it is listed for them.
+pub fn touch(c: &mut DbConnection, id: GroupId, at: DateTime<Utc>) -> Result<(), PersistenceError> {
+    diesel::update(support_groups::table.find(id.to_string()))
+        .set(support_groups::updated_at.eq(to_db(at)))
+        .execute(c)?;
+    Ok(())
+}
+
 /// Gives a place back.
 pub fn free_place(c: &mut DbConnection, id: GroupId) -> Result<(), PersistenceError> {
     diesel::update(
@@ -486,7 +495,7 @@ fn like_pattern(term: &str) -> String {
 
 fn name_holds_terms(terms: &[String]) -> Condition {
     terms.iter().fold(
-        Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 1")) as Condition,
+        Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("(1 = 1)")) as Condition,
         |all, term| {
             Box::new(
                 all.and(
@@ -558,7 +567,7 @@ pub fn search(
     }
     if !filter.languages.is_empty() {
         let mut condition: Condition =
-            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"));
+            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("(1 = 0)"));
         for language in &filter.languages {
             let matching = group_tags::table
                 .filter(group_tags::kind.eq(LANGUAGE))

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::AccountId;
-use hearth_domain::group::{GroupId, Slug};
+use hearth_domain::group::{GroupId, Slug, Visibility};
 use hearth_domain::membership::{
     GroupRole, Invitation, InvitationId, Membership, MembershipId, MembershipStatus,
 };
@@ -192,7 +192,8 @@ pub struct OwnMembership {
     pub group_slug: Slug,
 }
 
-/// The person's memberships in the given statuses, in the order they began, after `after`.
+/// The person's memberships in the given statuses, in the order they began, after `after`;
+/// of private groups, only those where they are active or waiting.
 pub fn of_account(
     c: &mut DbConnection,
     account: AccountId,
@@ -205,6 +206,16 @@ pub fn of_account(
         .inner_join(support_groups::table)
         .filter(group_memberships::account_id.eq(account.to_string()))
         .filter(group_memberships::status.eq_any(statuses))
+        // A private group exists only for its members and requesters: to anyone it banned,
+        // removed or declined, or who left, it is gone, here too.
+        .filter(
+            support_groups::visibility
+                .ne(Visibility::Private.as_str())
+                .or(group_memberships::status.eq_any([
+                    MembershipStatus::Active.as_str(),
+                    MembershipStatus::Pending.as_str(),
+                ])),
+        )
         .order(group_memberships::id.asc())
         .limit(limit)
         .select((COLUMNS, support_groups::name, support_groups::slug))

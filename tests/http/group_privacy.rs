@@ -255,6 +255,8 @@ on_both_backends! {
         assert_eq!(listed, [false, false, true, true, true, false, false], "who finds it in search");
         let pending = world.app.get_as(&world.requester, &format!("/v1/groups/{group}/memberships/me")).await;
         assert_eq!(pending.json()["status"], "pending", "the requester sees their own request");
+        let bans = world.app.get_as(world.person(5), "/v1/me/memberships?status=banned").await.json();
+        assert_eq!(bans["items"], json!([]), "a private group is gone for whoever it banned");
         check(&world, &group, &request, &rows(404, 404)).await;
     }
 
@@ -262,6 +264,8 @@ on_both_backends! {
         let world = World::build(backend).await;
         let (group, request) = world.group("public").await;
 
+        let bans = world.app.get_as(world.person(5), "/v1/me/memberships?status=banned").await.json();
+        assert_eq!(bans["items"][0]["status"], "banned");
         check(&world, &group, &request, &rows(200, 403)).await;
     }
 }

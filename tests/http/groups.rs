@@ -81,6 +81,10 @@ on_both_backends! {
     async fn slugs_are_unique_and_former_ones_redirect(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         let river = app.member("river@example.org", "River").await;
+        let hidden = app.group(&river, json!({"name": "Harbour Lights", "visibility": "private"})).await;
+        let hidden_slug = hidden["slug"].as_str().unwrap();
+        assert!(hidden_slug.starts_with("harbour-lights-") && hidden_slug.len() == "harbour-lights-".len() + 6,
+            "a private group's generated slug cannot be guessed from its name: {hidden_slug}");
         let first = app.group(&river, json!({"name": "Harbour Lights"})).await;
         let second = app.group(&river, json!({"name": "Harbour  Lights!"})).await;
         assert_eq!(first["slug"], "harbour-lights");
@@ -149,6 +153,9 @@ on_both_backends! {
         let late = app.member("late@example.org", "Late").await;
         app.join(&late, id, json!({})).await.assert_problem(409, "group-archived");
         assert_eq!(app.get_as(&member, &format!("{path}/memberships")).await.status, 200, "history stays");
+        let member_id = app.get_as(&member, &format!("{path}/memberships/me")).await.json()["id"].as_str().unwrap().to_owned();
+        let removal = Reply::of(app.request(Method::DELETE, &format!("{path}/memberships/{member_id}")).insert_header(owner.bearer()).send()).await;
+        removal.assert_problem(409, "group-archived");
     }
 
     async fn search_filters_by_text_tags_language_policy_and_organization(backend: TestBackend) {
@@ -171,6 +178,7 @@ on_both_backends! {
         assert_eq!(names(&search("audience=women").await.json()), ["Women in Recovery"]);
         assert_eq!(names(&search("approach=mindfulness").await.json()), ["Recovery Dharma"]);
         assert_eq!(names(&search("language=es").await.json()), ["Recovery Dharma"], "es matches es-MX");
+        assert_eq!(names(&search("language=ES-mx").await.json()), ["Recovery Dharma"], "tags compare in canonical case");
         assert_eq!(names(&search("join_policy=request").await.json()), ["Recovery Dharma"]);
         assert_eq!(names(&search(&format!("organization_id={org}")).await.json()), ["Clinic Aftercare"]);
         assert_eq!(names(&search("q=100%25").await.json()), Vec::<String>::new(), "LIKE wildcards are literal");
@@ -185,6 +193,11 @@ on_both_backends! {
         search("near=91,0").await.assert_problem(422, "validation");
         search("limit=0").await.assert_problem(422, "validation");
         search("cursor=garbage").await.assert_problem(400, "bad-request");
+        search(&format!("language={}", ["en"; 11].join(","))).await.assert_problem(422, "validation");
+        let first = search("sort=relevance&limit=1").await.json();
+        let second = search(&format!("sort=relevance&limit=1&cursor={}", first["next_cursor"].as_str().unwrap())).await;
+        assert_eq!(second.status, 200, "relevance without words pages too: {}", second.text());
+        assert_ne!(names(&second.json()), names(&first));
         search("language=not%20a%20tag").await.assert_problem(422, "validation");
     }
 
@@ -273,6 +286,18 @@ on_both_backends! {
         let owners = app.get_as(&owner, &format!("/v1/groups/changes?since={}", since.replace('+', "%2B"))).await.json();
         let hidden_for_owner = owners["items"].as_array().unwrap().iter().find(|c| c["id"] == hidden["id"]).unwrap();
         assert_eq!(hidden_for_owner["change"], "updated", "members still sync their private group");
+        let private = app.group(&owner, json!({"name": "Invite me", "visibility": "private", "join_policy": "invite"})).await;
+        let code = app.send(&owner, Method::POST, &format!("{}/invitations", path(&private)), json!({})).await.json()["code"].as_str().unwrap().to_owned();
+        let synced = app.get_as(&stranger, &format!("/v1/groups/changes?since={}", since.replace('+', "%2B"))).await.json();
+        assert!(!synced.to_string().contains(private["id"].as_str().unwrap()));
+        assert_eq!(app.join(&stranger, private["id"].as_str().unwrap(), json!({"invitation": code})).await.status, 201);
+        let synced = app.get_as(&stranger, &format!("/v1/groups/changes?since={}", since.replace('+', "%2B"))).await.json();
+        let joined = synced["items"].as_array().unwrap().iter().find(|c| c["id"] == private["id"]).expect("a group joined since syncs");
+        assert_eq!(joined["change"], "updated");
+        assert_eq!(Reply::of(app.request(Method::DELETE, &format!("{}/memberships/me", path(&private))).insert_header(stranger.bearer()).send()).await.status, 204);
+        let synced = app.get_as(&stranger, &format!("/v1/groups/changes?since={}", since.replace('+', "%2B"))).await.json();
+        let left = synced["items"].as_array().unwrap().iter().find(|c| c["id"] == private["id"]).unwrap();
+        assert_eq!(left["change"], "removed", "a private group left is removed from the copy");
         let listed = anonymous(&app, &format!("/v1/groups?updated_since={}", since.replace('+', "%2B"))).await.json();
         assert_eq!(names(&listed), ["Kept"]);
     }
