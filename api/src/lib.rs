@@ -16,6 +16,7 @@ pub mod groups;
 pub mod health;
 pub mod mail;
 pub mod me;
+pub mod meetings;
 pub mod memberships;
 pub mod middleware;
 pub mod organizations;

@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, groups, health, me, memberships, organizations, tokens};
+use crate::{accounts, groups, health, me, meetings, memberships, organizations, tokens};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -64,6 +64,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(memberships::leave_group)
             .service(memberships::create_invitation)
             .service(memberships::list_invitations)
-            .service(memberships::revoke_invitation),
+            .service(memberships::revoke_invitation)
+            .service(meetings::schedule_meeting)
+            .service(meetings::list_group_meetings),
+    )
+    .service(
+        scope("/v1/meetings")
+            .service(meetings::get_meeting)
+            .service(meetings::update_meeting)
+            .service(meetings::delete_meeting)
+            .service(meetings::list_occurrences)
+            .service(meetings::put_meeting_exception)
+            .service(meetings::delete_meeting_exception),
     );
 }

@@ -7,6 +7,7 @@ pub mod account;
 mod error;
 pub mod group;
 pub mod mail;
+pub mod meeting;
 pub mod meeting_type;
 pub mod membership;
 pub mod organization;

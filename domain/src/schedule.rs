@@ -34,6 +34,54 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// A day of the week.
+    pub enum Day {
+        /// Monday.
+        Monday = "monday",
+        /// Tuesday.
+        Tuesday = "tuesday",
+        /// Wednesday.
+        Wednesday = "wednesday",
+        /// Thursday.
+        Thursday = "thursday",
+        /// Friday.
+        Friday = "friday",
+        /// Saturday.
+        Saturday = "saturday",
+        /// Sunday.
+        Sunday = "sunday",
+    }
+}
+
+impl From<Day> for Weekday {
+    fn from(day: Day) -> Self {
+        match day {
+            Day::Monday => Self::Mon,
+            Day::Tuesday => Self::Tue,
+            Day::Wednesday => Self::Wed,
+            Day::Thursday => Self::Thu,
+            Day::Friday => Self::Fri,
+            Day::Saturday => Self::Sat,
+            Day::Sunday => Self::Sun,
+        }
+    }
+}
+
+impl From<Weekday> for Day {
+    fn from(day: Weekday) -> Self {
+        match day {
+            Weekday::Mon => Self::Monday,
+            Weekday::Tue => Self::Tuesday,
+            Weekday::Wed => Self::Wednesday,
+            Weekday::Thu => Self::Thursday,
+            Weekday::Fri => Self::Friday,
+            Weekday::Sat => Self::Saturday,
+            Weekday::Sun => Self::Sunday,
+        }
+    }
+}
+
 /// How a meeting repeats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recurrence {

@@ -31,6 +31,8 @@ pub mod tags {
     pub const GROUPS: &str = "groups";
     /// Joining groups, requests, invitations and member lists.
     pub const MEMBERSHIPS: &str = "memberships";
+    /// Meetings of groups: schedules, occurrences and exceptions.
+    pub const MEETINGS: &str = "meetings";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -68,6 +70,11 @@ pub const BEARER: &str = "bearer";
             invitation), leaving, and the work of facilitators: admitting, removing, banning, \
             roles. Members see each other's display names and roles only; nobody else learns \
             who is in a group."),
+        (name = tags::MEETINGS, description = "Meetings of groups. A schedule is local \
+            wall-clock time in the meeting's IANA time zone, so a 19:00 meeting stays at 19:00 \
+            across daylight-saving changes; a time a change skips or repeats is read as RFC 5545 \
+            reads it. Join links are shown to the group's members, or to everyone when the \
+            meeting is marked public."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod health;
 mod ids;
 pub mod login_failures;
+pub mod meetings;
 pub mod memberships;
 pub mod migrations;
 pub mod organizations;

@@ -182,6 +182,55 @@ diesel::joinable!(group_memberships -> support_groups (group_id));
 diesel::joinable!(group_memberships -> accounts (account_id));
 diesel::joinable!(group_invitations -> support_groups (group_id));
 
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        group_id -> Text,
+        title -> Text,
+        attendance_mode -> Text,
+        venue_name -> Nullable<Text>,
+        street -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        region -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        formatted_address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        venue_notes -> Nullable<Text>,
+        conference_url -> Nullable<Text>,
+        conference_phone -> Nullable<Text>,
+        online_notes -> Nullable<Text>,
+        time_zone -> Text,
+        duration_minutes -> Integer,
+        types -> Text,
+        languages -> Text,
+        capacity -> Nullable<Integer>,
+        recurrence -> Text,
+        start_time -> Time,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        public_links -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    meeting_exceptions (meeting_id, scheduled_on) {
+        meeting_id -> Text,
+        scheduled_on -> Date,
+        cancelled -> Bool,
+        moved_to -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(meetings -> support_groups (group_id));
+diesel::joinable!(meeting_exceptions -> meetings (meeting_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
@@ -191,6 +240,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_slugs,
     group_tags,
     login_failures,
+    meeting_exceptions,
+    meetings,
     organization_members,
     organizations,
     outbox_emails,

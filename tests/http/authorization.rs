@@ -69,6 +69,7 @@ struct World {
     doomed_group: String,
     joinable_group: String,
     target_membership: String,
+    meeting: String,
 }
 
 impl World {
@@ -116,6 +117,16 @@ impl World {
             .unwrap()
             .to_owned();
         let target_member = target.clone();
+        let meeting = Reply::of(
+            app.post(&format!("/v1/groups/{group}/meetings"))
+                .insert_header(org_admin.bearer())
+                .send_json(&meeting_body()),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let target = app.account_id(&target).await;
         Self {
             app,
@@ -135,6 +146,7 @@ impl World {
             doomed_group,
             joinable_group,
             target_membership,
+            meeting,
         }
     }
 
@@ -202,6 +214,33 @@ impl World {
         created.json()["id"].as_str().unwrap().to_owned()
     }
 
+    async fn fresh_meeting(&self) -> String {
+        let created = Reply::of(
+            self.app
+                .post(&format!("/v1/groups/{}/meetings", self.group))
+                .insert_header(self.org_admin.bearer())
+                .send_json(&meeting_body()),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Puts the exception back before each call that removes it.
+    async fn restore_exception(&self) {
+        let put = Reply::of(
+            self.app
+                .request(
+                    Method::PUT,
+                    &format!("/v1/meetings/{}/exceptions/2026-03-08", self.meeting),
+                )
+                .insert_header(self.org_admin.bearer())
+                .send_json(&json!({"cancelled": true})),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{}", put.text());
+    }
+
     async fn fresh_client(&self) -> String {
         self.app
             .api_client(&self.admin, &self.org, &["referrals:read"])
@@ -217,6 +256,7 @@ impl World {
         let doomed = &self.doomed_group;
         let joinable = &self.joinable_group;
         let target_membership = &self.target_membership;
+        let meeting = &self.meeting;
         let group_owner = |status| [401, 403, 403, status, 403, 403, status, 403, 403];
         let all = |status| [status; 9];
         let person = |status| {
@@ -520,6 +560,62 @@ impl World {
                 group_owner(204),
             ),
             row(
+                Method::POST,
+                "/v1/groups/{group}/meetings",
+                format!("/v1/groups/{group}/meetings"),
+                Body::Json(meeting_body()),
+                group_owner(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/meetings",
+                format!("/v1/groups/{group}/meetings"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/meetings/{meeting_id}",
+                format!("/v1/meetings/{meeting}"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::PATCH,
+                "/v1/meetings/{meeting_id}",
+                format!("/v1/meetings/{meeting}"),
+                Body::Json(json!({})),
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/meetings/{meeting_id}",
+                "/v1/meetings/{fresh_meeting}".into(),
+                Body::Empty,
+                group_owner(204),
+            ),
+            row(
+                Method::GET,
+                "/v1/meetings/{meeting_id}/occurrences",
+                format!("/v1/meetings/{meeting}/occurrences"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::PUT,
+                "/v1/meetings/{meeting_id}/exceptions/{date}",
+                format!("/v1/meetings/{meeting}/exceptions/2026-03-08"),
+                Body::Json(json!({"cancelled": true})),
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/meetings/{meeting_id}/exceptions/{date}",
+                format!("/v1/meetings/{meeting}/exceptions/2026-03-08"),
+                Body::Empty,
+                group_owner(204),
+            ),
+            row(
                 Method::GET,
                 "/v1/me/memberships",
                 "/v1/me/memberships".into(),
@@ -543,11 +639,16 @@ on_both_backends! {
                 if row.method == Method::DELETE && row.template.ends_with("{account_id}") {
                     world.restore_target().await;
                 }
+                if row.method == Method::DELETE && row.template.ends_with("{date}") {
+                    world.restore_exception().await;
+                }
                 if row.method == Method::DELETE && row.template.ends_with("{membership}") {
                     world.rejoin_target().await;
                 }
                 let path = if row.path.contains("{fresh}") {
                     row.path.replace("{fresh}", &world.fresh_client().await)
+                } else if row.path.contains("{fresh_meeting}") {
+                    row.path.replace("{fresh_meeting}", &world.fresh_meeting().await)
                 } else if row.path.contains("{fresh_invitation}") {
                     row.path.replace("{fresh_invitation}", &world.fresh_invitation().await)
                 } else {
@@ -588,7 +689,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 40] = [
+const MATRIX_OPERATIONS: [&str; 48] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -629,4 +730,24 @@ const MATRIX_OPERATIONS: [&str; 40] = [
     "GET /v1/groups/{group}/invitations",
     "DELETE /v1/groups/{group}/invitations/{invitation_id}",
     "GET /v1/me/memberships",
+    "POST /v1/groups/{group}/meetings",
+    "GET /v1/groups/{group}/meetings",
+    "GET /v1/meetings/{meeting_id}",
+    "PATCH /v1/meetings/{meeting_id}",
+    "DELETE /v1/meetings/{meeting_id}",
+    "GET /v1/meetings/{meeting_id}/occurrences",
+    "PUT /v1/meetings/{meeting_id}/exceptions/{date}",
+    "DELETE /v1/meetings/{meeting_id}/exceptions/{date}",
 ];
+
+/// A weekly hybrid meeting on Sundays.
+fn meeting_body() -> Value {
+    json!({
+        "title": "Matrix meeting",
+        "attendance_mode": "hybrid",
+        "venue": {"formatted_address": "1 Main St", "latitude": 40.7, "longitude": -74.0},
+        "online": {"conference_url": "https://meet.example.org/matrix"},
+        "time_zone": "America/New_York",
+        "schedule": {"frequency": "weekly", "weekdays": ["sunday"], "start_time": "19:00", "starts_on": "2026-01-04"}
+    })
+}

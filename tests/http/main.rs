@@ -17,6 +17,7 @@ mod groups;
 mod health;
 mod mail;
 mod me;
+mod meetings;
 mod memberships;
 mod middleware;
 mod organizations;

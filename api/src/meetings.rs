@@ -1,0 +1,1132 @@
+//! Meetings of groups: scheduling them, reading them, their occurrences and exceptions.
+
+use actix_web::web::{Data, Path, Query};
+use actix_web::{delete, get, patch, post, put};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use hearth_domain::DomainError;
+use hearth_domain::group::{self as group_domain, Point};
+use hearth_domain::meeting::{
+    self as domain, AttendanceMode, Meeting, MeetingDetails, MeetingException, MeetingId,
+    OnlineAccess, ScheduledOccurrence, Venue,
+};
+use hearth_domain::meeting_type::MeetingType;
+use hearth_domain::schedule::{Day, Ordinal, Recurrence, Schedule};
+use hearth_openapi::{Page, Problem, tags};
+use hearth_persistence::{DbConnection, meetings};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, MaybeUser};
+use crate::conditional::{IfMatch, Tagged, etag_of};
+use crate::db::Db;
+use crate::error::{ApiError, keep};
+use crate::extract::{JsonObject, present, present_whole_number, whole_number};
+use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
+use crate::pagination::{PageQuery, PageRequest};
+use crate::responses::{Created, NoContent};
+
+/// How a meeting repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    /// Once, on `starts_on`.
+    Once,
+    /// On `weekdays` of every `interval`-th week.
+    Weekly,
+    /// On the `ordinal` `weekday` of every month.
+    Monthly,
+}
+
+/// When a meeting happens, in its own time zone's wall-clock time.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"frequency": "weekly", "weekdays": ["tuesday", "thursday"], "interval": 1, "start_time": "19:00", "starts_on": "2026-01-06"}))]
+pub struct ScheduleBody {
+    /// How it repeats.
+    pub frequency: Frequency,
+    /// Local start time, `HH:MM`.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "19:00")]
+    pub start_time: String,
+    /// The first day (the only one, for `once`).
+    pub starts_on: NaiveDate,
+    /// The last day, if it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<NaiveDate>,
+    /// For `weekly`: the days, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 7)]
+    pub weekdays: Vec<Day>,
+    /// For `weekly`: 1 for every week, 2 for every other, up to 52.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schema(minimum = 1, maximum = 52)]
+    pub interval: Option<u32>,
+    /// For `monthly`: which one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordinal: Option<Ordinal>,
+    /// For `monthly`: which weekday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekday: Option<Day>,
+}
+
+/// Where an in-person or hybrid meeting is.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "St. Mark's Church Hall", "street": "12 Harbour St", "locality": "Brooklyn", "region": "NY", "postal_code": "11201", "country": "US", "formatted_address": "12 Harbour St, Brooklyn, NY 11201, USA", "latitude": 40.6943, "longitude": -73.9903, "notes": "Side door, downstairs"}))]
+pub struct VenueBody {
+    /// The building or place.
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    /// Street address.
+    #[schema(max_length = 200)]
+    pub street: Option<String>,
+    /// Town or city.
+    #[schema(max_length = 100)]
+    pub locality: Option<String>,
+    /// State or region.
+    #[schema(max_length = 100)]
+    pub region: Option<String>,
+    /// Postal code.
+    #[schema(max_length = 20)]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
+    pub country: Option<String>,
+    /// The whole address on one line.
+    #[schema(min_length = 1, max_length = 300)]
+    pub formatted_address: String,
+    /// Latitude in degrees.
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: f64,
+    /// Longitude in degrees.
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: f64,
+    /// Directions.
+    #[schema(max_length = 500)]
+    pub notes: Option<String>,
+}
+
+/// How to join remotely.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"conference_url": "https://meet.example.org/harbour-lights", "conference_phone": "+1 646 555 0100", "notes": "Meeting ID 123 456 789"}))]
+pub struct OnlineBody {
+    /// The video call's https URL.
+    #[schema(max_length = 500)]
+    pub conference_url: Option<String>,
+    /// A dial-in number.
+    #[schema(max_length = 30)]
+    pub conference_phone: Option<String>,
+    /// Meeting id, passcode hints.
+    #[schema(max_length = 500)]
+    pub notes: Option<String>,
+}
+
+/// A new meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Tuesday Night Big Book",
+    "attendance_mode": "hybrid",
+    "venue": {"formatted_address": "12 Harbour St, Brooklyn, NY 11201, USA", "latitude": 40.6943, "longitude": -73.9903},
+    "online": {"conference_url": "https://meet.example.org/harbour-lights"},
+    "time_zone": "America/New_York",
+    "duration_minutes": 60,
+    "types": ["B", "O", "X"],
+    "languages": ["en"],
+    "schedule": {"frequency": "weekly", "weekdays": ["tuesday"], "start_time": "19:00", "starts_on": "2026-01-06"}
+}))]
+pub struct CreateMeetingRequest {
+    /// 3 to 120 characters.
+    #[schema(min_length = 3, max_length = 120)]
+    pub title: String,
+    /// How people attend.
+    pub attendance_mode: AttendanceMode,
+    /// Required for `in_person` and `hybrid`, refused for `online`.
+    pub venue: Option<VenueBody>,
+    /// Required for `online` and `hybrid`, refused for `in_person`.
+    pub online: Option<OnlineBody>,
+    /// The IANA zone the schedule's times are in.
+    #[schema(example = "America/New_York")]
+    pub time_zone: String,
+    /// 5 to 720 minutes; 60 when absent.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 5, maximum = 720)]
+    pub duration_minutes: Option<u32>,
+    /// Meeting Guide type codes (`ONL` follows from the attendance mode). An unknown code is
+    /// 422.
+    #[serde(default)]
+    #[schema(value_type = Vec<MeetingType>, max_items = 20)]
+    pub types: Vec<String>,
+    /// BCP 47 tags; the group's languages when absent.
+    #[schema(min_items = 1, max_items = 10)]
+    pub languages: Option<Vec<String>>,
+    /// Most attendees per occurrence.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 1, maximum = 10000)]
+    pub capacity: Option<u32>,
+    /// When it happens.
+    pub schedule: ScheduleBody,
+    /// Show join links to everyone, not only the group's members (default false).
+    #[serde(default)]
+    pub public_links: bool,
+}
+
+/// A change to a meeting: absent fields stay; `venue`, `online` and `schedule` are replaced
+/// whole; `null` clears an optional field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Tuesday Night Big Book (hybrid)", "duration_minutes": 90}))]
+pub struct UpdateMeetingRequest {
+    /// 3 to 120 characters.
+    #[schema(min_length = 3, max_length = 120)]
+    pub title: Option<String>,
+    /// How people attend.
+    pub attendance_mode: Option<AttendanceMode>,
+    /// The venue, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<VenueBody>)]
+    pub venue: Option<Option<VenueBody>>,
+    /// How to join, or `null` for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<OnlineBody>)]
+    pub online: Option<Option<OnlineBody>>,
+    /// The IANA zone.
+    pub time_zone: Option<String>,
+    /// 5 to 720 minutes.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 5, maximum = 720)]
+    pub duration_minutes: Option<u32>,
+    /// Meeting Guide type codes.
+    #[schema(value_type = Option<Vec<MeetingType>>, max_items = 20)]
+    pub types: Option<Vec<String>>,
+    /// BCP 47 tags.
+    #[schema(min_items = 1, max_items = 10)]
+    pub languages: Option<Vec<String>>,
+    /// Most attendees, or `null` for no limit.
+    #[serde(default, deserialize_with = "present_whole_number")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
+    pub capacity: Option<Option<u32>>,
+    /// When it happens.
+    pub schedule: Option<ScheduleBody>,
+    /// Show join links to everyone.
+    pub public_links: Option<bool>,
+}
+
+/// The next (or current) occurrence of a meeting.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OccurrenceResponse {
+    /// The local date it is scheduled on: its identity, even when moved.
+    pub scheduled_on: NaiveDate,
+    /// Start (UTC).
+    pub start: DateTime<Utc>,
+    /// End (UTC).
+    pub end: DateTime<Utc>,
+    /// Start on the meeting's wall clock.
+    #[schema(value_type = String, example = "2026-03-10T19:00:00")]
+    pub local_start: NaiveDateTime,
+    /// End on the meeting's wall clock.
+    #[schema(value_type = String, example = "2026-03-10T20:00:00")]
+    pub local_end: NaiveDateTime,
+    /// It does not take place.
+    pub cancelled: bool,
+    /// It was moved from its scheduled time.
+    pub moved: bool,
+    /// A note for this occurrence.
+    pub note: Option<String>,
+}
+
+impl From<ScheduledOccurrence> for OccurrenceResponse {
+    fn from(s: ScheduledOccurrence) -> Self {
+        let o = s.occurrence;
+        Self {
+            scheduled_on: o.scheduled_on,
+            start: o.start,
+            end: o.end,
+            local_start: o.local_start,
+            local_end: o.local_end,
+            cancelled: s.exception.as_ref().is_some_and(|e| e.cancelled),
+            moved: s.exception.as_ref().is_some_and(|e| e.moved_to.is_some()),
+            note: s.exception.and_then(|e| e.note),
+        }
+    }
+}
+
+/// A meeting.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d",
+    "group_id": "0193aa8e-8f5a-7c3e-9d2b-4a1f0e6c8b7d",
+    "title": "Tuesday Night Big Book",
+    "attendance_mode": "hybrid",
+    "venue": {"formatted_address": "12 Harbour St, Brooklyn, NY 11201, USA", "latitude": 40.6943, "longitude": -73.9903},
+    "online": {"conference_url": "https://meet.example.org/harbour-lights"},
+    "online_hidden": false,
+    "time_zone": "America/New_York",
+    "duration_minutes": 60,
+    "types": ["B", "O", "X"],
+    "languages": ["en"],
+    "capacity": null,
+    "schedule": {"frequency": "weekly", "weekdays": ["tuesday"], "interval": 1, "start_time": "19:00", "starts_on": "2026-01-06"},
+    "public_links": false,
+    "next_occurrence": {"scheduled_on": "2026-12-01", "start": "2026-12-02T00:00:00Z", "end": "2026-12-02T01:00:00Z", "local_start": "2026-12-01T19:00:00", "local_end": "2026-12-01T20:00:00", "cancelled": false, "moved": false, "note": null},
+    "created_at": "2026-11-27T08:00:00Z",
+    "updated_at": "2026-11-27T08:00:00Z"
+}))]
+pub struct MeetingResponse {
+    /// Its id.
+    pub id: Uuid,
+    /// Its group.
+    pub group_id: Uuid,
+    /// Its title.
+    pub title: String,
+    /// How people attend.
+    pub attendance_mode: AttendanceMode,
+    /// Where, for in-person and hybrid meetings.
+    pub venue: Option<VenueBody>,
+    /// How to join; `null` when hidden from the caller (see `online_hidden`).
+    pub online: Option<OnlineBody>,
+    /// Join details exist but are for the group's members only.
+    pub online_hidden: bool,
+    /// The zone its times are in.
+    pub time_zone: String,
+    /// Minutes per occurrence.
+    pub duration_minutes: u32,
+    /// Meeting Guide type codes.
+    pub types: Vec<MeetingType>,
+    /// Languages.
+    pub languages: Vec<String>,
+    /// Most attendees per occurrence.
+    pub capacity: Option<u32>,
+    /// When it happens.
+    pub schedule: ScheduleBody,
+    /// Join links are shown to everyone.
+    pub public_links: bool,
+    /// The occurrence under way or next to start, if any remains.
+    pub next_occurrence: Option<OccurrenceResponse>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn schedule_body(schedule: &Schedule) -> ScheduleBody {
+    let (frequency, weekdays, interval, ordinal, weekday) = match &schedule.recurrence {
+        Recurrence::Once => (Frequency::Once, vec![], None, None, None),
+        Recurrence::Weekly { weekdays, interval } => (
+            Frequency::Weekly,
+            weekdays.iter().map(|d| Day::from(*d)).collect(),
+            Some(*interval),
+            None,
+            None,
+        ),
+        Recurrence::Monthly { ordinal, weekday } => (
+            Frequency::Monthly,
+            vec![],
+            None,
+            Some(*ordinal),
+            Some(Day::from(*weekday)),
+        ),
+    };
+    ScheduleBody {
+        frequency,
+        start_time: schedule.start_time.format("%H:%M").to_string(),
+        starts_on: schedule.starts_on,
+        ends_on: match schedule.recurrence {
+            Recurrence::Once => None,
+            _ => schedule.ends_on,
+        },
+        weekdays,
+        interval,
+        ordinal,
+        weekday,
+    }
+}
+
+/// How far ahead a meeting's next occurrence is looked for.
+const NEXT_OCCURRENCE_HORIZON_DAYS: i64 = 400;
+
+impl MeetingResponse {
+    fn new(
+        meeting: Meeting,
+        exceptions: &[MeetingException],
+        links_visible: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let next = meeting
+            .occurrences(
+                exceptions,
+                now,
+                now + Duration::days(NEXT_OCCURRENCE_HORIZON_DAYS),
+            )
+            .into_iter()
+            .find(|s| !s.exception.as_ref().is_some_and(|e| e.cancelled))
+            .map(Into::into);
+        let d = meeting.details;
+        let has_online = d.online.is_some();
+        Self {
+            id: meeting.id.0,
+            group_id: meeting.group.0,
+            title: d.title,
+            attendance_mode: d.mode,
+            venue: d.venue.map(|v| VenueBody {
+                name: v.name,
+                street: v.street,
+                locality: v.locality,
+                region: v.region,
+                postal_code: v.postal_code,
+                country: v.country,
+                formatted_address: v.formatted_address,
+                latitude: v.point.latitude,
+                longitude: v.point.longitude,
+                notes: v.notes,
+            }),
+            online: d.online.filter(|_| links_visible).map(|o| OnlineBody {
+                conference_url: o.conference_url,
+                conference_phone: o.conference_phone,
+                notes: o.notes,
+            }),
+            online_hidden: has_online && !links_visible,
+            time_zone: d.time_zone.name().to_owned(),
+            duration_minutes: d.duration_minutes,
+            types: d.types,
+            languages: d.languages,
+            capacity: d.capacity,
+            schedule: schedule_body(&d.schedule),
+            public_links: d.public_links,
+            next_occurrence: next,
+            created_at: meeting.created_at,
+            updated_at: meeting.updated_at,
+        }
+    }
+}
+
+fn text(raw: Option<String>, field: &str, max: usize) -> Result<Option<String>, DomainError> {
+    let Some(value) = raw.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(DomainError::Invalid {
+            field: field.to_owned(),
+            code: "length",
+            message: format!("must be at most {max} characters of text"),
+        });
+    }
+    Ok(Some(value))
+}
+
+fn venue(body: VenueBody) -> Result<Venue, DomainError> {
+    let formatted_address = text(Some(body.formatted_address), "venue.formatted_address", 300)?
+        .ok_or_else(|| DomainError::Invalid {
+            field: "venue.formatted_address".to_owned(),
+            code: "required",
+            message: "must not be empty".to_owned(),
+        })?;
+    let place = group_domain::parse_location(
+        body.latitude,
+        body.longitude,
+        body.locality.as_deref(),
+        body.region.as_deref(),
+        body.country.as_deref(),
+    )
+    .map_err(|error| match error {
+        DomainError::Invalid {
+            field,
+            code,
+            message,
+        } => DomainError::Invalid {
+            field: field.replace("location", "venue"),
+            code,
+            message,
+        },
+        other => other,
+    })?;
+    Ok(Venue {
+        name: text(body.name, "venue.name", 200)?,
+        street: text(body.street, "venue.street", 200)?,
+        locality: place.locality,
+        region: place.region,
+        postal_code: text(body.postal_code, "venue.postal_code", 20)?,
+        country: place.country,
+        formatted_address,
+        point: Point::new(body.latitude, body.longitude, "venue")?,
+        notes: text(body.notes, "venue.notes", 500)?,
+    })
+}
+
+fn online(body: OnlineBody) -> Result<OnlineAccess, DomainError> {
+    let url = text(body.conference_url, "online.conference_url", 500)?;
+    if let Some(url) = &url {
+        group_domain::NewcomerContact::parse(group_domain::ContactKind::Url, url).map_err(
+            |_| DomainError::Invalid {
+                field: "online.conference_url".to_owned(),
+                code: "url",
+                message: "must be an https URL".to_owned(),
+            },
+        )?;
+    }
+    let phone = text(body.conference_phone, "online.conference_phone", 30)?;
+    if let Some(phone) = &phone {
+        group_domain::NewcomerContact::parse(group_domain::ContactKind::Phone, phone).map_err(
+            |_| DomainError::Invalid {
+                field: "online.conference_phone".to_owned(),
+                code: "phone",
+                message: "must be a phone number of 7 to 15 digits".to_owned(),
+            },
+        )?;
+    }
+    Ok(OnlineAccess {
+        conference_url: url,
+        conference_phone: phone,
+        notes: text(body.notes, "online.notes", 500)?,
+    })
+}
+
+fn schedule(body: ScheduleBody) -> Result<Schedule, DomainError> {
+    let invalid = |field: &str, message: &str| DomainError::Invalid {
+        field: format!("schedule.{field}"),
+        code: "schedule",
+        message: message.to_owned(),
+    };
+    let start_time = NaiveTime::parse_from_str(&body.start_time, "%H:%M")
+        .map_err(|_| invalid("start_time", "must be HH:MM, such as 19:00"))?;
+    let recurrence = match body.frequency {
+        Frequency::Once => Recurrence::Once,
+        Frequency::Weekly => Recurrence::Weekly {
+            weekdays: body.weekdays.into_iter().map(Into::into).collect(),
+            interval: body.interval.unwrap_or(1),
+        },
+        Frequency::Monthly => Recurrence::Monthly {
+            ordinal: body
+                .ordinal
+                .ok_or_else(|| invalid("ordinal", "monthly meetings need an ordinal"))?,
+            weekday: body
+                .weekday
+                .ok_or_else(|| invalid("weekday", "monthly meetings need a weekday"))?
+                .into(),
+        },
+    };
+    Schedule::new(recurrence, start_time, body.starts_on, body.ends_on)
+}
+
+fn title(raw: &str) -> Result<String, DomainError> {
+    let title = raw.trim();
+    let chars = title.chars().count();
+    if !(3..=120).contains(&chars) || title.chars().any(char::is_control) {
+        return Err(DomainError::Invalid {
+            field: "title".to_owned(),
+            code: "length",
+            message: "must be 3 to 120 characters".to_owned(),
+        });
+    }
+    Ok(title.to_owned())
+}
+
+fn time_zone(raw: &str) -> Result<chrono_tz::Tz, DomainError> {
+    group_domain::parse_group_time_zone(raw)
+}
+
+fn types(codes: &[String]) -> Result<Vec<MeetingType>, DomainError> {
+    let mut values = Vec::with_capacity(codes.len());
+    for (at, code) in codes.iter().enumerate() {
+        let known = MeetingType::parse(code).ok_or_else(|| DomainError::Invalid {
+            field: format!("types[{at}]"),
+            code: "type",
+            message: if code == "ONL" {
+                "ONL follows from attendance_mode; do not send it".to_owned()
+            } else {
+                format!("`{code}` is not a Meeting Guide type code")
+            },
+        })?;
+        values.push(known);
+    }
+    let mut sorted = values.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != values.len() || sorted.len() > 20 {
+        return Err(DomainError::Invalid {
+            field: "types".to_owned(),
+            code: "tags",
+            message: "must hold at most 20 codes, each once".to_owned(),
+        });
+    }
+    Ok(sorted)
+}
+
+impl CreateMeetingRequest {
+    fn into_details(self, group_languages: &[String]) -> Result<MeetingDetails, ApiError> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let details = MeetingDetails {
+            title: keep(e, title(&self.title)).unwrap_or_default(),
+            mode: self.attendance_mode,
+            venue: self.venue.and_then(|v| keep(e, venue(v))),
+            online: self.online.and_then(|o| keep(e, online(o))),
+            time_zone: keep(e, time_zone(&self.time_zone)).unwrap_or(chrono_tz::UTC),
+            duration_minutes: self.duration_minutes.unwrap_or(60),
+            types: keep(e, types(&self.types)).unwrap_or_default(),
+            languages: keep(
+                e,
+                group_domain::parse_languages(
+                    &self.languages.unwrap_or_else(|| group_languages.to_vec()),
+                ),
+            )
+            .unwrap_or_default(),
+            capacity: self.capacity,
+            schedule: match keep(e, schedule(self.schedule)) {
+                Some(schedule) => schedule,
+                None => return Err(ApiError::from_domain_errors(errors)),
+            },
+            public_links: self.public_links,
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::from_domain_errors(errors));
+        }
+        Ok(details.check()?)
+    }
+}
+
+impl UpdateMeetingRequest {
+    fn apply(self, mut d: MeetingDetails) -> Result<MeetingDetails, ApiError> {
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        if let Some(value) = self.title.and_then(|t| keep(e, title(&t))) {
+            d.title = value;
+        }
+        if let Some(mode) = self.attendance_mode {
+            d.mode = mode;
+        }
+        if let Some(body) = self.venue {
+            d.venue = body.and_then(|v| keep(e, venue(v)));
+        }
+        if let Some(body) = self.online {
+            d.online = body.and_then(|o| keep(e, online(o)));
+        }
+        if let Some(zone) = self.time_zone.and_then(|z| keep(e, time_zone(&z))) {
+            d.time_zone = zone;
+        }
+        if let Some(minutes) = self.duration_minutes {
+            d.duration_minutes = minutes;
+        }
+        if let Some(codes) = self.types.and_then(|t| keep(e, types(&t))) {
+            d.types = codes;
+        }
+        if let Some(languages) = self
+            .languages
+            .and_then(|l| keep(e, group_domain::parse_languages(&l)))
+        {
+            d.languages = languages;
+        }
+        if let Some(capacity) = self.capacity {
+            d.capacity = capacity;
+        }
+        if let Some(body) = self.schedule.and_then(|s| keep(e, schedule(s))) {
+            d.schedule = body;
+        }
+        if let Some(public) = self.public_links {
+            d.public_links = public;
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::from_domain_errors(errors));
+        }
+        Ok(d.check()?)
+    }
+}
+
+/// A meeting in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MeetingPath {
+    /// The meeting's id.
+    pub meeting_id: Uuid,
+}
+
+/// An occurrence's exception in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ExceptionPath {
+    /// The meeting's id.
+    pub meeting_id: Uuid,
+    /// The local date the occurrence is scheduled on.
+    pub date: NaiveDate,
+}
+
+/// A meeting, its group and how the caller stands towards the group.
+struct Found {
+    meeting: Meeting,
+    seen: Seen,
+}
+
+impl Found {
+    /// Join links: the group's active members, platform admins, or everyone for a meeting
+    /// marked public.
+    fn links_visible(&self) -> bool {
+        self.meeting.details.public_links
+            || self
+                .seen
+                .actor
+                .may_list_members(self.seen.group.profile.visibility)
+                .is_ok()
+    }
+}
+
+/// Finds a meeting the caller may see: one of a group that exists for them, not deleted.
+fn found(
+    c: &mut DbConnection,
+    id: MeetingId,
+    caller: Option<&AuthUser>,
+    lock: bool,
+) -> Result<Found, ApiError> {
+    let not_found = || ApiError::Domain(DomainError::NotFound("meeting"));
+    let meeting = match meetings::get(c, id) {
+        Ok(meeting) if meeting.deleted_at.is_none() => meeting,
+        Ok(_) => return Err(not_found()),
+        Err(hearth_persistence::PersistenceError::NotFound { .. }) => return Err(not_found()),
+        Err(other) => return Err(other.into()),
+    };
+    let load = if lock { seen_locked } else { seen };
+    let seen = load(c, &meeting.group.to_string(), caller).map_err(|error| match error {
+        ApiError::Domain(DomainError::NotFound(_)) => not_found(),
+        other => other,
+    })?;
+    let meeting = if lock { meetings::get(c, id)? } else { meeting };
+    Ok(Found { meeting, seen })
+}
+
+fn respond(c: &mut DbConnection, found: Found) -> Result<MeetingResponse, ApiError> {
+    let exceptions = meetings::exceptions(c, found.meeting.id)?;
+    let visible = found.links_visible();
+    Ok(MeetingResponse::new(
+        found.meeting,
+        &exceptions,
+        visible,
+        Utc::now(),
+    ))
+}
+
+/// Schedule a meeting
+///
+/// Facilitators and owners of the group. Times are local wall-clock times in `time_zone`.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    security(("bearer" = [])),
+    request_body = CreateMeetingRequest,
+    params(GroupPath),
+    responses(
+        (status = 201, description = "Scheduled", body = MeetingResponse,
+         headers(("Location" = String, description = "The meeting"))),
+        (status = 403, description = "`forbidden`: not a facilitator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an unknown time zone, a venue or call missing for the attendance mode, a schedule that contradicts itself", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/{group}/meetings")]
+pub async fn schedule_meeting(
+    user: AuthUser,
+    path: Path<GroupPath>,
+    JsonObject(request): JsonObject<CreateMeetingRequest>,
+    db: Data<Db>,
+) -> Result<Created<MeetingResponse>, ApiError> {
+    let reference = path.into_inner().group;
+    let response = db
+        .tx(move |c| {
+            let seen = seen(c, &reference, Some(&user))?;
+            seen.actor.may_edit(seen.group.profile.visibility)?;
+            not_archived(&seen.group)?;
+            let details = request.into_details(&seen.group.profile.languages)?;
+            let now = Utc::now();
+            let meeting = Meeting {
+                id: MeetingId::new(),
+                group: seen.group.id,
+                details,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            meetings::insert(c, &meeting)?;
+            respond(c, Found { meeting, seen })
+        })
+        .await?;
+    Ok(Created {
+        location: format!("/v1/meetings/{}", response.id),
+        body: response,
+    })
+}
+
+/// List a group's meetings
+///
+/// Everyone who may see the group; join links as for a single meeting.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(GroupPath, PageQuery),
+    responses(
+        (status = 200, description = "One page", body = Page<MeetingResponse>),
+        (status = 400, description = "`bad-request`: a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `limit` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{group}/meetings")]
+pub async fn list_group_meetings(
+    caller: MaybeUser,
+    path: Path<GroupPath>,
+    Query(query): Query<PageQuery>,
+    db: Data<Db>,
+) -> Result<Tagged<Page<MeetingResponse>>, ApiError> {
+    let page = PageRequest::try_from(query)?;
+    let reference = path.into_inner().group;
+    let items = db
+        .run(move |c| {
+            let seen = seen(c, &reference, caller.0.as_ref())?;
+            let found =
+                meetings::of_group(c, seen.group.id, page.after.map(MeetingId), page.fetch())?;
+            let member = seen
+                .actor
+                .may_list_members(seen.group.profile.visibility)
+                .is_ok();
+            let now = Utc::now();
+            found
+                .into_iter()
+                .map(|meeting| {
+                    let exceptions = meetings::exceptions(c, meeting.id)?;
+                    let links = member || meeting.details.public_links;
+                    Ok(MeetingResponse::new(meeting, &exceptions, links, now))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    Ok(Tagged(page.page(items, |meeting| meeting.id)))
+}
+
+/// Get a meeting
+///
+/// Everyone who may see its group. Join links and phone numbers are for the group's members,
+/// unless the meeting is marked public (`online_hidden` says when they were left out).
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(MeetingPath),
+    responses(
+        (status = 200, description = "The meeting", body = MeetingResponse,
+         headers(("ETag" = String, description = "This version"))),
+        (status = 304, description = "Unchanged since the `ETag` sent"),
+        (status = 404, description = "`not-found`: no such meeting, or one of a private group", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{meeting_id}")]
+pub async fn get_meeting(
+    caller: MaybeUser,
+    path: Path<MeetingPath>,
+    db: Data<Db>,
+) -> Result<Tagged<MeetingResponse>, ApiError> {
+    let id = MeetingId(path.meeting_id);
+    let response = db
+        .run(move |c| {
+            let found = found(c, id, caller.0.as_ref(), false)?;
+            respond(c, found)
+        })
+        .await?;
+    Ok(Tagged(response))
+}
+
+/// Change a meeting
+///
+/// Facilitators and owners. With `If-Match`, a stale version answers 412. `venue`, `online`
+/// and `schedule` are replaced whole.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    security(("bearer" = [])),
+    request_body = UpdateMeetingRequest,
+    params(MeetingPath, ("If-Match" = Option<String>, Header, description = "The `ETag` this change is based on")),
+    responses(
+        (status = 200, description = "The changed meeting", body = MeetingResponse),
+        (status = 403, description = "`forbidden`: not a facilitator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition-failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/{meeting_id}")]
+pub async fn update_meeting(
+    user: AuthUser,
+    path: Path<MeetingPath>,
+    if_match: IfMatch,
+    JsonObject(request): JsonObject<UpdateMeetingRequest>,
+    db: Data<Db>,
+) -> Result<Tagged<MeetingResponse>, ApiError> {
+    let id = MeetingId(path.meeting_id);
+    let response = db
+        .tx(move |c| {
+            let found = found(c, id, Some(&user), true)?;
+            found
+                .seen
+                .actor
+                .may_edit(found.seen.group.profile.visibility)?;
+            let details = request.apply(found.meeting.details.clone())?;
+            let exceptions = meetings::exceptions(c, id)?;
+            let visible = found.links_visible();
+            let current =
+                MeetingResponse::new(found.meeting.clone(), &exceptions, visible, Utc::now());
+            if_match.check(&etag_of(&current)?)?;
+            not_archived(&found.seen.group)?;
+            let meeting = Meeting {
+                details,
+                updated_at: Utc::now(),
+                ..found.meeting
+            };
+            meetings::update(c, &meeting)?;
+            respond(
+                c,
+                Found {
+                    meeting,
+                    seen: found.seen,
+                },
+            )
+        })
+        .await?;
+    Ok(Tagged(response))
+}
+
+/// Delete a meeting
+///
+/// Facilitators and owners. The meeting disappears; sync feeds report it removed.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    security(("bearer" = [])),
+    params(MeetingPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "`forbidden`: not a facilitator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{meeting_id}")]
+pub async fn delete_meeting(
+    user: AuthUser,
+    path: Path<MeetingPath>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let id = MeetingId(path.meeting_id);
+    db.tx(move |c| {
+        let found = found(c, id, Some(&user), true)?;
+        found
+            .seen
+            .actor
+            .may_edit(found.seen.group.profile.visibility)?;
+        let now = Utc::now();
+        meetings::update(
+            c,
+            &Meeting {
+                deleted_at: Some(now),
+                updated_at: now,
+                ..found.meeting
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(NoContent)
+}
+
+/// The window of an occurrence listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OccurrencesQuery {
+    /// Start of the window (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// End of the window (default: 30 days after `from`); at most 366 days after `from`.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The occurrences of a meeting in a window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OccurrencesResponse {
+    /// The zone the local times are in.
+    pub time_zone: String,
+    /// Occurrences overlapping the window, in order of start; cancelled ones included and
+    /// marked.
+    pub items: Vec<OccurrenceResponse>,
+}
+
+/// Widest window of an occurrence listing.
+const MAX_WINDOW_DAYS: i64 = 366;
+
+/// List occurrences
+///
+/// Every occurrence overlapping `[from, to)`, with UTC and local times, and any exception
+/// (cancelled, moved, note). Occurrences in a daylight-saving gap start as far after it as
+/// they were into it; in an overlap, at the first of the two times.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(MeetingPath, OccurrencesQuery),
+    responses(
+        (status = 200, description = "The occurrences", body = OccurrencesResponse),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `to` not after `from`, or more than 366 days after it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{meeting_id}/occurrences")]
+pub async fn list_occurrences(
+    caller: MaybeUser,
+    path: Path<MeetingPath>,
+    Query(query): Query<OccurrencesQuery>,
+    db: Data<Db>,
+) -> Result<Tagged<OccurrencesResponse>, ApiError> {
+    let from = query.from.unwrap_or_else(Utc::now);
+    let to = query.to.unwrap_or(from + Duration::days(30));
+    if to <= from || to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(DomainError::Invalid {
+            field: "to".to_owned(),
+            code: "range",
+            message: "must be after from, by at most 366 days".to_owned(),
+        }
+        .into());
+    }
+    let id = MeetingId(path.meeting_id);
+    let response = db
+        .run(move |c| {
+            let found = found(c, id, caller.0.as_ref(), false)?;
+            let exceptions = meetings::exceptions(c, id)?;
+            Ok(OccurrencesResponse {
+                time_zone: found.meeting.details.time_zone.name().to_owned(),
+                items: found
+                    .meeting
+                    .occurrences(&exceptions, from, to)
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            })
+        })
+        .await?;
+    Ok(Tagged(response))
+}
+
+/// A change to one occurrence.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"moved_to": "2026-03-12T18:00:00", "note": "Thursday this week: the hall is booked on Tuesday"}))]
+pub struct ExceptionRequest {
+    /// It does not take place (default false).
+    #[serde(default)]
+    pub cancelled: bool,
+    /// It starts at this local time instead, within 7 days of the scheduled date.
+    #[schema(value_type = Option<String>, example = "2026-03-12T18:00:00")]
+    pub moved_to: Option<NaiveDateTime>,
+    /// A note for attendees, at most 500 characters.
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+}
+
+/// An exception to one occurrence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExceptionResponse {
+    /// The local date the occurrence is scheduled on.
+    pub date: NaiveDate,
+    /// It does not take place.
+    pub cancelled: bool,
+    /// Its new local start.
+    #[schema(value_type = Option<String>)]
+    pub moved_to: Option<NaiveDateTime>,
+    /// A note for attendees.
+    pub note: Option<String>,
+}
+
+/// Change one occurrence
+///
+/// Facilitators cancel, move (a new local start within a week) or annotate the occurrence
+/// scheduled on `date`, replacing any earlier change to it.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    security(("bearer" = [])),
+    request_body = ExceptionRequest,
+    params(ExceptionPath),
+    responses(
+        (status = 200, description = "The exception", body = ExceptionResponse),
+        (status = 403, description = "`forbidden`: not a facilitator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: the meeting is not scheduled on `date`, the move is too far, or nothing changes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/{meeting_id}/exceptions/{date}")]
+pub async fn put_meeting_exception(
+    user: AuthUser,
+    path: Path<ExceptionPath>,
+    JsonObject(request): JsonObject<ExceptionRequest>,
+    db: Data<Db>,
+) -> Result<Tagged<ExceptionResponse>, ApiError> {
+    let ExceptionPath { meeting_id, date } = path.into_inner();
+    let id = MeetingId(meeting_id);
+    let exception = db
+        .tx(move |c| {
+            let found = found(c, id, Some(&user), true)?;
+            found
+                .seen
+                .actor
+                .may_edit(found.seen.group.profile.visibility)?;
+            not_archived(&found.seen.group)?;
+            let exception = domain::check_exception(
+                &found.meeting.details.schedule,
+                MeetingException {
+                    scheduled_on: date,
+                    cancelled: request.cancelled,
+                    moved_to: request.moved_to,
+                    note: text(request.note, "note", 500)?,
+                },
+            )?;
+            let now = Utc::now();
+            meetings::put_exception(c, id, &exception, now)?;
+            meetings::touch(c, id, now)?;
+            Ok(exception)
+        })
+        .await?;
+    Ok(Tagged(ExceptionResponse {
+        date: exception.scheduled_on,
+        cancelled: exception.cancelled,
+        moved_to: exception.moved_to,
+        note: exception.note,
+    }))
+}
+
+/// Undo a change to one occurrence
+///
+/// Facilitators. The occurrence takes place as scheduled again.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    security(("bearer" = [])),
+    params(ExceptionPath),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "`forbidden`: not a facilitator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such meeting or no change on that date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{meeting_id}/exceptions/{date}")]
+pub async fn delete_meeting_exception(
+    user: AuthUser,
+    path: Path<ExceptionPath>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let ExceptionPath { meeting_id, date } = path.into_inner();
+    let id = MeetingId(meeting_id);
+    db.tx(move |c| {
+        let found = found(c, id, Some(&user), true)?;
+        found
+            .seen
+            .actor
+            .may_edit(found.seen.group.profile.visibility)?;
+        if !meetings::delete_exception(c, id, date)? {
+            return Err(DomainError::NotFound("exception").into());
+        }
+        meetings::touch(c, id, Utc::now())?;
+        Ok(())
+    })
+    .await?;
+    Ok(NoContent)
+}

@@ -1,0 +1,473 @@
+//! Meetings of a group: where (a venue, a call, or both), when (a schedule in the meeting's own
+//! time zone), what kind (Meeting Guide types), and exceptions to single occurrences.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::DomainError;
+use crate::group::{GroupId, Point};
+use crate::meeting_type::MeetingType;
+use crate::schedule::{Occurrence, Schedule};
+use crate::vocabulary::vocabulary;
+
+/// A meeting's public identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MeetingId(pub Uuid);
+
+impl MeetingId {
+    /// A new, time-ordered id.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for MeetingId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for MeetingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+vocabulary! {
+    /// How people attend.
+    pub enum AttendanceMode {
+        /// At a venue.
+        InPerson = "in_person",
+        /// By video or phone.
+        Online = "online",
+        /// Both at once.
+        Hybrid = "hybrid",
+    }
+}
+
+impl AttendanceMode {
+    /// Whether it happens at a venue.
+    pub fn has_venue(self) -> bool {
+        matches!(self, Self::InPerson | Self::Hybrid)
+    }
+
+    /// Whether people can join remotely.
+    pub fn is_online(self) -> bool {
+        matches!(self, Self::Online | Self::Hybrid)
+    }
+}
+
+/// Where an in-person meeting is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Venue {
+    /// The building or place, such as "St. Mark's Church Hall".
+    pub name: Option<String>,
+    /// Street address.
+    pub street: Option<String>,
+    /// Town or city.
+    pub locality: Option<String>,
+    /// State or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    /// The whole address on one line, as a map search would take it.
+    pub formatted_address: String,
+    /// Where it is.
+    pub point: Point,
+    /// Directions: "side door, basement".
+    pub notes: Option<String>,
+}
+
+/// How to join a meeting remotely. Shown to the group's members only, unless the meeting is
+/// marked public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineAccess {
+    /// The video call's https URL.
+    pub conference_url: Option<String>,
+    /// A dial-in number.
+    pub conference_phone: Option<String>,
+    /// Meeting id, passcode hints, and the like.
+    pub notes: Option<String>,
+}
+
+/// A meeting as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meeting {
+    /// Its id.
+    pub id: MeetingId,
+    /// The group it belongs to.
+    pub group: GroupId,
+    /// What facilitators edit.
+    pub details: MeetingDetails,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it was deleted, if it was.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Everything about a meeting that facilitators edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingDetails {
+    /// Its title.
+    pub title: String,
+    /// How people attend.
+    pub mode: AttendanceMode,
+    /// Where, for in-person and hybrid meetings.
+    pub venue: Option<Venue>,
+    /// How to join, for online and hybrid meetings.
+    pub online: Option<OnlineAccess>,
+    /// The zone its schedule's times are in.
+    pub time_zone: chrono_tz::Tz,
+    /// How long each occurrence lasts.
+    pub duration_minutes: u32,
+    /// Meeting Guide types, sorted, each once.
+    pub types: Vec<MeetingType>,
+    /// Languages (BCP 47).
+    pub languages: Vec<String>,
+    /// Most attendees per occurrence, if limited.
+    pub capacity: Option<u32>,
+    /// When it happens.
+    pub schedule: Schedule,
+    /// Whether join links are shown to everyone, not only the group's members.
+    pub public_links: bool,
+}
+
+/// Shortest meeting, in minutes.
+pub const MIN_DURATION_MINUTES: u32 = 5;
+/// Longest meeting, in minutes.
+pub const MAX_DURATION_MINUTES: u32 = 720;
+
+impl MeetingDetails {
+    /// Checks that the parts fit together: a venue exactly when people attend in person, a
+    /// way to join exactly when they attend online.
+    pub fn check(self) -> Result<Self, DomainError> {
+        if !(MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(&self.duration_minutes) {
+            return Err(invalid(
+                "duration_minutes",
+                "range",
+                "must be 5 to 720 minutes",
+            ));
+        }
+        match (self.mode.has_venue(), &self.venue) {
+            (true, None) => {
+                return Err(invalid(
+                    "venue",
+                    "required",
+                    "in-person and hybrid meetings need a venue",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(invalid(
+                    "venue",
+                    "not_allowed",
+                    "online meetings have no venue",
+                ));
+            }
+            _ => {}
+        }
+        match (self.mode.is_online(), &self.online) {
+            (true, None) => {
+                return Err(invalid(
+                    "online",
+                    "required",
+                    "online and hybrid meetings need a conference URL or phone",
+                ));
+            }
+            (true, Some(access))
+                if access.conference_url.is_none() && access.conference_phone.is_none() =>
+            {
+                return Err(invalid(
+                    "online",
+                    "required",
+                    "online and hybrid meetings need a conference URL or phone",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(invalid(
+                    "online",
+                    "not_allowed",
+                    "in-person meetings have no conference details",
+                ));
+            }
+            _ => {}
+        }
+        if self.capacity.is_some_and(|c| !(1..=10_000).contains(&c)) {
+            return Err(invalid("capacity", "range", "must be 1 to 10000"));
+        }
+        Ok(self)
+    }
+
+    /// How long each occurrence lasts.
+    pub fn duration(&self) -> Duration {
+        Duration::minutes(i64::from(self.duration_minutes))
+    }
+}
+
+/// A change to one occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingException {
+    /// The local date the occurrence is scheduled on.
+    pub scheduled_on: NaiveDate,
+    /// It does not take place.
+    pub cancelled: bool,
+    /// It starts at this local time instead.
+    pub moved_to: Option<NaiveDateTime>,
+    /// A note for attendees: "in the small hall this week".
+    pub note: Option<String>,
+}
+
+/// An occurrence with what its exception changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledOccurrence {
+    /// When it happens (moved, if it was).
+    pub occurrence: Occurrence,
+    /// Its exception, if any.
+    pub exception: Option<MeetingException>,
+}
+
+impl Meeting {
+    /// The occurrences overlapping `[from, to)`, with exceptions applied: moved ones at their
+    /// new time, cancelled ones kept and marked, so that clients can say so.
+    pub fn occurrences(
+        &self,
+        exceptions: &[MeetingException],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<ScheduledOccurrence> {
+        let details = &self.details;
+        let duration = details.duration();
+        // A moved occurrence may land in the window from a date outside it: widen by the
+        // largest move allowed.
+        let reach = Duration::days(MAX_MOVE_DAYS);
+        let mut found: Vec<ScheduledOccurrence> = details
+            .schedule
+            .occurrences(details.time_zone, duration, from - reach, to + reach)
+            .into_iter()
+            .map(|occurrence| {
+                let exception = exceptions
+                    .iter()
+                    .find(|e| e.scheduled_on == occurrence.scheduled_on)
+                    .cloned();
+                let occurrence = match exception.as_ref().and_then(|e| e.moved_to) {
+                    Some(local) => {
+                        Occurrence::at(details.time_zone, occurrence.scheduled_on, local, duration)
+                    }
+                    None => occurrence,
+                };
+                ScheduledOccurrence {
+                    occurrence,
+                    exception,
+                }
+            })
+            .filter(|s| s.occurrence.end > from && s.occurrence.start < to)
+            .collect();
+        found.sort_by_key(|s| s.occurrence.start);
+        found
+    }
+}
+
+/// Furthest an occurrence may be moved from its scheduled date, in days.
+pub const MAX_MOVE_DAYS: i64 = 7;
+
+/// Checks an exception against the schedule: the date must be one the meeting falls on, a
+/// move stays within a week of it.
+pub fn check_exception(
+    schedule: &Schedule,
+    exception: MeetingException,
+) -> Result<MeetingException, DomainError> {
+    if !schedule.falls_on(exception.scheduled_on) {
+        return Err(invalid(
+            "date",
+            "not_scheduled",
+            "the meeting is not scheduled on this date",
+        ));
+    }
+    if let Some(moved) = exception.moved_to {
+        let days = (moved.date() - exception.scheduled_on).num_days().abs();
+        if days > MAX_MOVE_DAYS {
+            return Err(invalid(
+                "moved_to",
+                "range",
+                "must be within 7 days of the scheduled date",
+            ));
+        }
+    }
+    if exception
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 500)
+    {
+        return Err(invalid("note", "length", "must be at most 500 characters"));
+    }
+    if !exception.cancelled && exception.moved_to.is_none() && exception.note.is_none() {
+        return Err(invalid("exception", "empty", "cancel, move or add a note"));
+    }
+    Ok(exception)
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> DomainError {
+    DomainError::Invalid {
+        field: field.to_owned(),
+        code,
+        message: message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveTime, TimeZone, Weekday};
+
+    use super::*;
+    use crate::schedule::Recurrence;
+
+    fn details(mode: AttendanceMode) -> MeetingDetails {
+        MeetingDetails {
+            title: "Tuesday Night".to_owned(),
+            mode,
+            venue: mode.has_venue().then(|| Venue {
+                name: None,
+                street: None,
+                locality: None,
+                region: None,
+                postal_code: None,
+                country: None,
+                formatted_address: "1 Main St, Springfield".to_owned(),
+                point: Point {
+                    latitude: 40.0,
+                    longitude: -74.0,
+                },
+                notes: None,
+            }),
+            online: mode.is_online().then(|| OnlineAccess {
+                conference_url: Some("https://meet.example.org/abc".to_owned()),
+                conference_phone: None,
+                notes: None,
+            }),
+            time_zone: chrono_tz::America::New_York,
+            duration_minutes: 60,
+            types: vec![],
+            languages: vec!["en".to_owned()],
+            capacity: None,
+            schedule: Schedule::new(
+                Recurrence::Weekly {
+                    weekdays: vec![Weekday::Tue],
+                    interval: 1,
+                },
+                NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 1, 6).unwrap(),
+                None,
+            )
+            .unwrap(),
+            public_links: false,
+        }
+    }
+
+    #[test]
+    fn venues_and_calls_follow_the_attendance_mode() {
+        for mode in AttendanceMode::ALL {
+            assert!(details(*mode).check().is_ok(), "{mode:?}");
+        }
+        let mut online_with_venue = details(AttendanceMode::Online);
+        online_with_venue.venue = details(AttendanceMode::InPerson).venue;
+        assert!(online_with_venue.check().is_err());
+        let mut hybrid_without_call = details(AttendanceMode::Hybrid);
+        hybrid_without_call.online = None;
+        assert!(hybrid_without_call.check().is_err());
+        let mut silent_call = details(AttendanceMode::Online);
+        silent_call.online = Some(OnlineAccess {
+            conference_url: None,
+            conference_phone: None,
+            notes: None,
+        });
+        assert!(silent_call.check().is_err());
+        let mut endless = details(AttendanceMode::Online);
+        endless.duration_minutes = 721;
+        assert!(endless.check().is_err());
+    }
+
+    #[test]
+    fn exceptions_cancel_move_and_annotate_single_occurrences() {
+        let meeting = Meeting {
+            id: MeetingId::new(),
+            group: GroupId::new(),
+            details: details(AttendanceMode::InPerson),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            deleted_at: None,
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let exceptions = [
+            MeetingException {
+                scheduled_on: day(3),
+                cancelled: true,
+                moved_to: None,
+                note: None,
+            },
+            MeetingException {
+                scheduled_on: day(10),
+                cancelled: false,
+                moved_to: Some(day(12).and_hms_opt(18, 0, 0).unwrap()),
+                note: Some("Thursday this week".to_owned()),
+            },
+        ];
+        let found = meeting.occurrences(
+            &exceptions,
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 18, 0, 0, 0).unwrap(),
+        );
+        let summary: Vec<(NaiveDate, NaiveDateTime, bool)> = found
+            .iter()
+            .map(|s| {
+                (
+                    s.occurrence.scheduled_on,
+                    s.occurrence.local_start,
+                    s.exception.as_ref().is_some_and(|e| e.cancelled),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (day(3), day(3).and_hms_opt(19, 0, 0).unwrap(), true),
+                (day(10), day(12).and_hms_opt(18, 0, 0).unwrap(), false),
+                (day(17), day(17).and_hms_opt(19, 0, 0).unwrap(), false),
+            ]
+        );
+        assert_eq!(
+            found[1].occurrence.start,
+            Utc.with_ymd_and_hms(2026, 3, 12, 22, 0, 0).unwrap(),
+            "EDT after the 8th"
+        );
+    }
+
+    #[test]
+    fn exceptions_must_name_a_scheduled_date_and_stay_near_it() {
+        let schedule = details(AttendanceMode::Online).schedule;
+        let tuesday = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        let exception = |on: NaiveDate, moved: Option<NaiveDateTime>, cancelled| MeetingException {
+            scheduled_on: on,
+            cancelled,
+            moved_to: moved,
+            note: None,
+        };
+        assert!(check_exception(&schedule, exception(tuesday, None, true)).is_ok());
+        assert!(
+            check_exception(
+                &schedule,
+                exception(tuesday.succ_opt().unwrap(), None, true)
+            )
+            .is_err()
+        );
+        assert!(check_exception(&schedule, exception(tuesday, None, false)).is_err());
+        let far = (tuesday + Duration::days(8)).and_hms_opt(19, 0, 0);
+        assert!(check_exception(&schedule, exception(tuesday, far, false)).is_err());
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE meeting_exceptions;
+DROP TABLE meetings;
