@@ -12,6 +12,7 @@ pub mod db;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod groups;
 pub mod health;
 pub mod mail;

@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, groups, health, me, meetings, memberships, organizations, tokens};
+use crate::{accounts, feeds, groups, health, me, meetings, memberships, organizations, tokens};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -76,5 +76,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(meetings::list_occurrences)
             .service(meetings::put_meeting_exception)
             .service(meetings::delete_meeting_exception),
-    );
+    )
+    .service(scope("/v1/feeds").service(feeds::meeting_guide_feed));
 }

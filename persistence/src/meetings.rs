@@ -372,3 +372,51 @@ pub fn delete_exception(
     .execute(c)?;
     Ok(deleted > 0)
 }
+
+/// A public meeting with what a feed says of its group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedMeeting {
+    /// The meeting.
+    pub meeting: Meeting,
+    /// Its group's name.
+    pub group_name: String,
+    /// Its group's town, region and country, where the group has them.
+    pub group_place: (Option<String>, Option<String>, Option<String>),
+}
+
+/// A meeting with its group's name, locality, region and country.
+type ListedRow = (
+    MeetingRow,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Every meeting of a public, unarchived group that is not deleted, in id order.
+pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceError> {
+    use crate::schema::support_groups;
+    let rows: Vec<ListedRow> = meetings::table
+        .inner_join(support_groups::table)
+        .filter(meetings::deleted_at.is_null())
+        .filter(support_groups::archived_at.is_null())
+        .filter(support_groups::visibility.eq("public"))
+        .order(meetings::id.asc())
+        .select((
+            MeetingRow::as_select(),
+            support_groups::name,
+            support_groups::locality,
+            support_groups::region,
+            support_groups::country,
+        ))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(row, group_name, locality, region, country)| {
+            Ok(ListedMeeting {
+                meeting: row.into_meeting()?,
+                group_name,
+                group_place: (locality, region, country),
+            })
+        })
+        .collect()
+}

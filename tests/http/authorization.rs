@@ -617,6 +617,13 @@ impl World {
             ),
             row(
                 Method::GET,
+                "/v1/feeds/meeting-guide.json",
+                "/v1/feeds/meeting-guide.json".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
                 "/v1/me/memberships",
                 "/v1/me/memberships".into(),
                 Body::Empty,
@@ -689,7 +696,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 48] = [
+const MATRIX_OPERATIONS: [&str; 49] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -738,6 +745,7 @@ const MATRIX_OPERATIONS: [&str; 48] = [
     "GET /v1/meetings/{meeting_id}/occurrences",
     "PUT /v1/meetings/{meeting_id}/exceptions/{date}",
     "DELETE /v1/meetings/{meeting_id}/exceptions/{date}",
+    "GET /v1/feeds/meeting-guide.json",
 ];
 
 /// A weekly hybrid meeting on Sundays.

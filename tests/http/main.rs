@@ -12,6 +12,7 @@ mod authorization;
 mod availability;
 mod contract;
 mod errors;
+mod feeds;
 mod group_privacy;
 mod groups;
 mod health;
