@@ -18,7 +18,7 @@ use hearth_domain::membership::{
 use hearth_domain::organization::OrganizationId;
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::groups::{self, GroupFilter, GroupOrder};
-use hearth_persistence::{DbConnection, memberships, organizations};
+use hearth_persistence::{DbConnection, memberships, occurrences, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -673,6 +673,7 @@ pub async fn update_group(
                 },
                 None => group.slug.clone(),
             };
+            let listed_before = group.profile.visibility == Visibility::Public;
             let changed = Group {
                 slug,
                 was_public: group.was_public || profile.visibility == Visibility::Public,
@@ -681,6 +682,10 @@ pub async fn update_group(
                 ..group
             };
             groups::update(c, &changed)?;
+            let is_public = changed.profile.visibility == Visibility::Public;
+            if is_public != listed_before {
+                occurrences::set_listed(c, changed.id, is_public)?;
+            }
             Ok(groups::get(c, changed.id)?)
         })
         .await?;
@@ -717,6 +722,7 @@ pub async fn delete_group(
         if_match.check(&etag_of(&GroupResponse::from(group.clone()))?)?;
         if group.archived_at.is_none() {
             groups::archive(c, group.id, Utc::now())?;
+            occurrences::set_listed(c, group.id, false)?;
         }
         Ok(())
     })

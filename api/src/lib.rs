@@ -15,6 +15,7 @@ pub mod extract;
 pub mod feeds;
 pub mod groups;
 pub mod health;
+pub mod horizon;
 pub mod mail;
 pub mod me;
 pub mod meetings;

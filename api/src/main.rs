@@ -135,6 +135,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
     let smtp = smtp(settings)?;
     let db = prepare_database(&settings.database)?;
     let delivery = start_mail_delivery(smtp, &db);
+    let horizon = hearth_api::horizon::HorizonWorker::start(db.pool());
     log::info!(
         "serving {} on http://{} (docs at /swagger-ui/)",
         settings.database.url,
@@ -145,6 +146,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     drop(delivery);
+    drop(horizon);
     log::info!("stopped: in-flight requests finished, database connections closed");
     Ok(())
 }

@@ -4,7 +4,7 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use hearth_domain::DomainError;
-use hearth_domain::group::{self as group_domain, Point};
+use hearth_domain::group::{self as group_domain, Group, Point, Visibility};
 use hearth_domain::meeting::{
     self as domain, AttendanceMode, Meeting, MeetingDetails, MeetingException, MeetingId,
     OnlineAccess, ScheduledOccurrence, Venue,
@@ -12,7 +12,7 @@ use hearth_domain::meeting::{
 use hearth_domain::meeting_type::MeetingType;
 use hearth_domain::schedule::{Day, Ordinal, Recurrence, Schedule};
 use hearth_openapi::{Page, Problem, tags};
-use hearth_persistence::{DbConnection, meetings};
+use hearth_persistence::{DbConnection, meetings, occurrences};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::auth::{AuthUser, MaybeUser};
 use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
-use crate::extract::{JsonObject, present, present_whole_number, whole_number};
+use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Created, NoContent};
@@ -697,6 +697,32 @@ fn found(
     Ok(Found { meeting, seen })
 }
 
+/// How far ahead occurrences are materialised for search.
+pub const HORIZON_DAYS: i64 = 60;
+
+/// Rewrites the meeting's materialised occurrences from a day ago to the horizon, in the
+/// transaction of the change that calls it.
+pub(crate) fn materialize(
+    c: &mut DbConnection,
+    meeting: &Meeting,
+    group: &Group,
+) -> Result<(), ApiError> {
+    let exceptions = meetings::exceptions(c, meeting.id)?;
+    let listed = group.profile.visibility == Visibility::Public
+        && group.archived_at.is_none()
+        && meeting.deleted_at.is_none();
+    let now = Utc::now();
+    occurrences::refresh(
+        c,
+        meeting,
+        &exceptions,
+        listed,
+        now - Duration::days(1),
+        now + Duration::days(HORIZON_DAYS),
+    )?;
+    Ok(())
+}
+
 fn respond(c: &mut DbConnection, found: Found) -> Result<MeetingResponse, ApiError> {
     let exceptions = meetings::exceptions(c, found.meeting.id)?;
     let visible = found.links_visible();
@@ -749,6 +775,7 @@ pub async fn schedule_meeting(
                 deleted_at: None,
             };
             meetings::insert(c, &meeting)?;
+            materialize(c, &meeting, &seen.group)?;
             respond(c, Found { meeting, seen })
         })
         .await?;
@@ -880,6 +907,7 @@ pub async fn update_meeting(
                 ..found.meeting
             };
             meetings::update(c, &meeting)?;
+            materialize(c, &meeting, &found.seen.group)?;
             respond(
                 c,
                 Found {
@@ -919,14 +947,13 @@ pub async fn delete_meeting(
             .actor
             .may_edit(found.seen.group.profile.visibility)?;
         let now = Utc::now();
-        meetings::update(
-            c,
-            &Meeting {
-                deleted_at: Some(now),
-                updated_at: now,
-                ..found.meeting
-            },
-        )?;
+        let deleted = Meeting {
+            deleted_at: Some(now),
+            updated_at: now,
+            ..found.meeting
+        };
+        meetings::update(c, &deleted)?;
+        materialize(c, &deleted, &found.seen.group)?;
         Ok(())
     })
     .await?;
@@ -1083,6 +1110,7 @@ pub async fn put_meeting_exception(
             let now = Utc::now();
             meetings::put_exception(c, id, &exception, now)?;
             meetings::touch(c, id, now)?;
+            materialize(c, &found.meeting, &found.seen.group)?;
             Ok(exception)
         })
         .await?;
@@ -1125,8 +1153,346 @@ pub async fn delete_meeting_exception(
             return Err(DomainError::NotFound("exception").into());
         }
         meetings::touch(c, id, Utc::now())?;
+        materialize(c, &found.meeting, &found.seen.group)?;
         Ok(())
     })
     .await?;
     Ok(NoContent)
+}
+
+/// Search parameters. List parameters take comma-separated values.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchMeetingsQuery {
+    /// `latitude,longitude`: only meetings with a venue within `radius_km` of it.
+    #[param(example = "40.7128,-74.0060")]
+    pub near: Option<String>,
+    /// Kilometres around `near`, 0.1 to 500 (default 10).
+    #[param(minimum = 0.1, maximum = 500)]
+    pub radius_km: Option<f64>,
+    /// Occurrences starting at or after this instant (default: now, or the start of the
+    /// window in progress with `in_progress`).
+    pub starts_after: Option<DateTime<Utc>>,
+    /// Occurrences starting before this instant (default: 7 days after `starts_after`; at
+    /// most 60 days ahead, the materialised horizon).
+    pub starts_before: Option<DateTime<Utc>>,
+    /// Only occurrences under way now (started, not yet ended).
+    pub in_progress: Option<bool>,
+    /// Attendance modes, any of.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<AttendanceMode>>, style = Form, explode = false)]
+    pub attendance_mode: Vec<AttendanceMode>,
+    /// Meeting Guide type codes, all of.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<MeetingType>>, style = Form, explode = false)]
+    pub types: Vec<MeetingType>,
+    /// BCP 47 tags, any of; `es` also finds `es-MX`.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
+    pub language: Vec<String>,
+    /// `start` (default) or `distance` (needs `near`).
+    #[param(inline)]
+    pub sort: Option<MeetingSort>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page, with the same sort.
+    pub cursor: Option<String>,
+}
+
+/// How a meeting search orders its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingSort {
+    /// Soonest first.
+    Start,
+    /// Nearest first.
+    Distance,
+}
+
+/// One occurrence found by a search, with its meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingSearchItem {
+    /// The occurrence.
+    pub occurrence: OccurrenceResponse,
+    /// It has started and not ended.
+    pub in_progress: bool,
+    /// Kilometres from `near`, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    /// The meeting. Join links appear here only for meetings marked public; members read
+    /// them on the meeting itself.
+    pub meeting: MeetingResponse,
+}
+
+/// A page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingSearchPage {
+    /// Occurrences, in the order asked for.
+    pub items: Vec<MeetingSearchItem>,
+    /// Pass as `cursor` for the next page; `null` on the last. A page may hold fewer items
+    /// than `limit` when venues in the corners of the search box fall outside the radius.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "s")]
+enum SearchCursor {
+    #[serde(rename = "t")]
+    Start {
+        t: DateTime<Utc>,
+        m: Uuid,
+        d: NaiveDate,
+    },
+    #[serde(rename = "d")]
+    Distance {
+        k: f64,
+        t: DateTime<Utc>,
+        m: Uuid,
+        d: NaiveDate,
+    },
+}
+
+/// Default radius of a meeting search, in kilometres.
+const DEFAULT_MEETING_RADIUS_KM: f64 = 10.0;
+
+/// Search meetings
+///
+/// "Is there a meeting I can get to, or join online, soon?" Occurrences of meetings of public
+/// groups, from a materialised table kept current on every change: near a point, in a window
+/// of start times, under way now, by attendance mode, type codes and language; soonest or
+/// nearest first. Cancelled occurrences are left out; moved ones appear at their new time.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(SearchMeetingsQuery),
+    responses(
+        (status = 200, description = "One page", body = MeetingSearchPage),
+        (status = 400, description = "`bad-request`: an unknown value or a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: a parameter out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("")]
+pub async fn search_meetings(
+    Query(query): Query<SearchMeetingsQuery>,
+    db: Data<Db>,
+) -> Result<Tagged<MeetingSearchPage>, ApiError> {
+    let now = Utc::now();
+    let search = query.into_search(now)?;
+    let page = db.run(move |c| search.run(c, now)).await?;
+    Ok(Tagged(page))
+}
+
+struct MeetingSearch {
+    filter: occurrences::OccurrenceFilter,
+    near: Option<(Point, f64)>,
+    sort: MeetingSort,
+    after: Option<SearchCursor>,
+    limit: u32,
+}
+
+impl SearchMeetingsQuery {
+    fn into_search(self, now: DateTime<Utc>) -> Result<MeetingSearch, ApiError> {
+        let limit = crate::pagination::checked_limit(self.limit)?;
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let invalid = |field: &str, message: &str| DomainError::Invalid {
+            field: field.to_owned(),
+            code: "range",
+            message: message.to_owned(),
+        };
+        let near = self
+            .near
+            .as_deref()
+            .and_then(|raw| keep(e, Point::parse(raw, "near")));
+        let radius = self.radius_km.unwrap_or(DEFAULT_MEETING_RADIUS_KM);
+        if !(0.1..=500.0).contains(&radius) || (self.radius_km.is_some() && self.near.is_none()) {
+            e.push(invalid("radius_km", "must be 0.1 to 500, with near"));
+        }
+        let in_progress = self.in_progress.unwrap_or(false);
+        let starts_after = self.starts_after.unwrap_or(if in_progress {
+            now - Duration::minutes(i64::from(domain::MAX_DURATION_MINUTES))
+        } else {
+            now
+        });
+        let starts_before = self
+            .starts_before
+            .unwrap_or(starts_after + Duration::days(7));
+        let horizon = now + Duration::days(HORIZON_DAYS);
+        if starts_before <= starts_after || starts_before > horizon + Duration::days(1) {
+            e.push(invalid(
+                "starts_before",
+                "must be after starts_after and at most 60 days ahead",
+            ));
+        }
+        let sort = self.sort.unwrap_or(MeetingSort::Start);
+        if sort == MeetingSort::Distance && self.near.is_none() {
+            e.push(invalid("sort", "sorting by distance needs near"));
+        }
+        let lists = [
+            ("attendance_mode", self.attendance_mode.len()),
+            ("types", self.types.len()),
+            ("language", self.language.len()),
+        ];
+        for (field, count) in lists {
+            if count > 10 {
+                e.push(invalid(field, "must name at most 10 values"));
+            }
+        }
+        let languages: Vec<String> = self
+            .language
+            .iter()
+            .filter_map(|raw| keep(e, hearth_domain::account::Locale::parse(raw)))
+            .map(|tag| tag.as_str().to_lowercase())
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::from_domain_errors(errors));
+        }
+        let after = self
+            .cursor
+            .as_deref()
+            .map(crate::pagination::decode_cursor::<SearchCursor>)
+            .transpose()?;
+        let mismatched = matches!(
+            (&after, sort),
+            (Some(SearchCursor::Start { .. }), MeetingSort::Distance)
+                | (Some(SearchCursor::Distance { .. }), MeetingSort::Start)
+        );
+        if mismatched {
+            return Err(ApiError::BadRequest(
+                "The cursor belongs to a search with another sort.".to_owned(),
+            ));
+        }
+        let near = near.map(|point| (point, radius));
+        Ok(MeetingSearch {
+            filter: occurrences::OccurrenceFilter {
+                starts_after: Some(starts_after),
+                starts_before: Some(starts_before),
+                in_progress_at: in_progress.then_some(now),
+                modes: self.attendance_mode,
+                types: self.types,
+                languages,
+                within: near.map(|(point, radius)| point.bounding_box(radius)),
+            },
+            near,
+            sort,
+            after,
+            limit,
+        })
+    }
+}
+
+impl MeetingSearch {
+    fn run(&self, c: &mut DbConnection, now: DateTime<Utc>) -> Result<MeetingSearchPage, ApiError> {
+        let fetch = i64::from(self.limit) + 1;
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        let distance = |found: &occurrences::FoundOccurrence| -> Option<f64> {
+            let (point, _) = self.near?;
+            Some(point.distance_km(Point {
+                latitude: found.latitude?,
+                longitude: found.longitude?,
+            }))
+        };
+        let within_radius = |found: &occurrences::FoundOccurrence| {
+            self.near
+                .is_none_or(|(_, radius)| distance(found).is_some_and(|km| km <= radius))
+        };
+        let (mut rows, more) = match self.sort {
+            MeetingSort::Start => {
+                let after = match &self.after {
+                    Some(SearchCursor::Start { t, m, d }) => Some((*t, MeetingId(*m), *d)),
+                    _ => None,
+                };
+                let scanned = occurrences::search(c, &self.filter, after, Some(fetch))?;
+                let more = scanned.len() > limit;
+                let mut scanned = scanned;
+                scanned.truncate(limit);
+                (scanned, more)
+            }
+            MeetingSort::Distance => {
+                let key = |found: &occurrences::FoundOccurrence| {
+                    (
+                        distance(found).unwrap_or(f64::INFINITY),
+                        found.starts_at,
+                        found.meeting.0,
+                        found.scheduled_on,
+                    )
+                };
+                let mut all: Vec<_> = occurrences::search(c, &self.filter, None, None)?
+                    .into_iter()
+                    .filter(|found| within_radius(found))
+                    .collect();
+                all.sort_by(|a, b| {
+                    let (ka, kb) = (key(a), key(b));
+                    ka.0.total_cmp(&kb.0)
+                        .then((ka.1, ka.2, ka.3).cmp(&(kb.1, kb.2, kb.3)))
+                });
+                if let Some(SearchCursor::Distance { k, t, m, d }) = &self.after {
+                    all.retain(|found| {
+                        let own = key(found);
+                        own.0
+                            .total_cmp(k)
+                            .then((own.1, own.2, own.3).cmp(&(*t, *m, *d)))
+                            == std::cmp::Ordering::Greater
+                    });
+                }
+                let more = all.len() > limit;
+                all.truncate(limit);
+                (all, more)
+            }
+        };
+        let next_cursor = match (more, rows.last()) {
+            (true, Some(last)) => Some(crate::pagination::encode_cursor(&match self.sort {
+                MeetingSort::Start => SearchCursor::Start {
+                    t: last.starts_at,
+                    m: last.meeting.0,
+                    d: last.scheduled_on,
+                },
+                MeetingSort::Distance => SearchCursor::Distance {
+                    k: distance(last).unwrap_or(f64::INFINITY),
+                    t: last.starts_at,
+                    m: last.meeting.0,
+                    d: last.scheduled_on,
+                },
+            })?),
+            _ => None,
+        };
+        rows.retain(|found| within_radius(found));
+        let ids: Vec<MeetingId> = rows.iter().map(|found| found.meeting).collect();
+        let found_meetings = meetings::get_many(c, &ids)?;
+        let exceptions = occurrences::exceptions_of(c, &ids)?;
+        let no_exceptions = Vec::new();
+        let items = rows
+            .into_iter()
+            .filter_map(|found| {
+                let meeting = found_meetings
+                    .iter()
+                    .find(|m| m.id == found.meeting)?
+                    .clone();
+                let own = exceptions.get(&meeting.id).unwrap_or(&no_exceptions);
+                let exception = own
+                    .iter()
+                    .find(|e| e.scheduled_on == found.scheduled_on)
+                    .cloned();
+                let zone = meeting.details.time_zone;
+                let links = meeting.details.public_links;
+                Some(MeetingSearchItem {
+                    occurrence: OccurrenceResponse {
+                        scheduled_on: found.scheduled_on,
+                        start: found.starts_at,
+                        end: found.ends_at,
+                        local_start: found.starts_at.with_timezone(&zone).naive_local(),
+                        local_end: found.ends_at.with_timezone(&zone).naive_local(),
+                        cancelled: false,
+                        moved: exception.as_ref().is_some_and(|e| e.moved_to.is_some()),
+                        note: exception.and_then(|e| e.note),
+                    },
+                    in_progress: found.starts_at <= now && now < found.ends_at,
+                    distance_km: distance(&found).map(|km| (km * 100.0).round() / 100.0),
+                    meeting: MeetingResponse::new(meeting, own, links, now),
+                })
+            })
+            .collect();
+        Ok(MeetingSearchPage { items, next_cursor })
+    }
 }

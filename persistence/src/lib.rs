@@ -13,6 +13,7 @@ pub mod login_failures;
 pub mod meetings;
 pub mod memberships;
 pub mod migrations;
+pub mod occurrences;
 pub mod organizations;
 pub mod outbox;
 pub mod refresh_tokens;

@@ -420,3 +420,13 @@ pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceErr
         })
         .collect()
 }
+
+/// Several meetings by id, in one query, in no particular order.
+pub fn get_many(c: &mut DbConnection, ids: &[MeetingId]) -> Result<Vec<Meeting>, PersistenceError> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<MeetingRow> = meetings::table
+        .filter(meetings::id.eq_any(keys))
+        .select(MeetingRow::as_select())
+        .load(c)?;
+    rows.into_iter().map(MeetingRow::into_meeting).collect()
+}

@@ -214,6 +214,24 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        materialized_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    meeting_occurrences (meeting_id, scheduled_on) {
+        meeting_id -> Text,
+        scheduled_on -> Date,
+        group_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        cancelled -> Bool,
+        attendance_mode -> Text,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        types -> Text,
+        languages -> Text,
+        listed -> Bool,
     }
 }
 
@@ -230,6 +248,7 @@ diesel::table! {
 
 diesel::joinable!(meetings -> support_groups (group_id));
 diesel::joinable!(meeting_exceptions -> meetings (meeting_id));
+diesel::joinable!(meeting_occurrences -> meetings (meeting_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -241,6 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_tags,
     login_failures,
     meeting_exceptions,
+    meeting_occurrences,
     meetings,
     organization_members,
     organizations,

@@ -617,6 +617,13 @@ impl World {
             ),
             row(
                 Method::GET,
+                "/v1/meetings",
+                "/v1/meetings".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
                 "/v1/feeds/meeting-guide.json",
                 "/v1/feeds/meeting-guide.json".into(),
                 Body::Empty,
@@ -696,7 +703,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 49] = [
+const MATRIX_OPERATIONS: [&str; 50] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -746,6 +753,7 @@ const MATRIX_OPERATIONS: [&str; 49] = [
     "PUT /v1/meetings/{meeting_id}/exceptions/{date}",
     "DELETE /v1/meetings/{meeting_id}/exceptions/{date}",
     "GET /v1/feeds/meeting-guide.json",
+    "GET /v1/meetings",
 ];
 
 /// A weekly hybrid meeting on Sundays.

@@ -18,6 +18,7 @@ mod groups;
 mod health;
 mod mail;
 mod me;
+mod meeting_search;
 mod meetings;
 mod memberships;
 mod middleware;

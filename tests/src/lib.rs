@@ -86,6 +86,8 @@ pub struct TestApp {
     handle: ServerHandle,
     /// Stopped before the database goes, so no delivery round outlives it.
     delivery: Option<hearth_api::mail::DeliveryWorker>,
+    /// Stopped with the delivery worker, for the same reason.
+    horizon: Option<hearth_api::horizon::HorizonWorker>,
     /// The database behind it; dropped (and deleted) with the app.
     pub database: TestDatabase,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -116,6 +118,7 @@ impl TestApp {
         let smtp = hearth_api::smtp(&settings).expect("a usable SMTP URL");
         let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
         let delivery = hearth_api::start_mail_delivery(smtp, &db);
+        let horizon = Some(hearth_api::horizon::HorizonWorker::start(db.pool()));
         // The server runs in a system of its own, so that dropping the app can stop it and wait
         // for its workers (and their pools) to end, whatever the test's runtime is doing.
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();
@@ -134,6 +137,7 @@ impl TestApp {
             address,
             handle,
             delivery,
+            horizon,
             database,
             thread: Some(thread),
         }
@@ -382,6 +386,7 @@ impl Drop for TestApp {
             let _ = thread.join();
         }
         drop(self.delivery.take());
+        drop(self.horizon.take());
     }
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE meetings DROP COLUMN materialized_until;
+DROP TABLE meeting_occurrences;

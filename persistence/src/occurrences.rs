@@ -1,0 +1,324 @@
+//! The materialised table of upcoming meeting occurrences, and search over it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hearth_domain::group::{BoundingBox, GroupId};
+use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingException, MeetingId};
+use hearth_domain::meeting_type::MeetingType;
+
+use crate::ids::parse_id;
+use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
+use crate::time::{from_db, to_db};
+use crate::{DbConnection, PersistenceError};
+
+/// Rewrites the meeting's materialised occurrences for `[from, until)`: none for a deleted
+/// meeting. `listed` says whether anyone may find them.
+pub fn refresh(
+    c: &mut DbConnection,
+    meeting: &Meeting,
+    exceptions: &[MeetingException],
+    listed: bool,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let id = meeting.id.to_string();
+    diesel::delete(meeting_occurrences::table.filter(meeting_occurrences::meeting_id.eq(&id)))
+        .execute(c)?;
+    if meeting.deleted_at.is_none() {
+        let d = &meeting.details;
+        let delimited = |values: Vec<&str>| format!(",{},", values.join(","));
+        let types = delimited(d.types.iter().map(|t| t.as_str()).collect());
+        let languages = delimited(
+            d.languages
+                .iter()
+                .map(|l| l.to_lowercase())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect(),
+        );
+        let point = d.venue.as_ref().map(|v| v.point);
+        for scheduled in meeting.occurrences(exceptions, from, until) {
+            let o = scheduled.occurrence;
+            diesel::insert_into(meeting_occurrences::table)
+                .values((
+                    meeting_occurrences::meeting_id.eq(&id),
+                    meeting_occurrences::scheduled_on.eq(o.scheduled_on),
+                    meeting_occurrences::group_id.eq(meeting.group.to_string()),
+                    meeting_occurrences::starts_at.eq(to_db(o.start)),
+                    meeting_occurrences::ends_at.eq(to_db(o.end)),
+                    meeting_occurrences::cancelled
+                        .eq(scheduled.exception.as_ref().is_some_and(|e| e.cancelled)),
+                    meeting_occurrences::attendance_mode.eq(d.mode.as_str()),
+                    meeting_occurrences::latitude.eq(point.map(|p| p.latitude)),
+                    meeting_occurrences::longitude.eq(point.map(|p| p.longitude)),
+                    meeting_occurrences::types.eq(&types),
+                    meeting_occurrences::languages.eq(&languages),
+                    meeting_occurrences::listed.eq(listed),
+                ))
+                .execute(c)?;
+        }
+    }
+    diesel::update(meetings::table.find(&id))
+        .set(meetings::materialized_until.eq(Some(to_db(until))))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Lists or unlists every occurrence of the group's meetings, when the group becomes public,
+/// stops being public, or is archived.
+pub fn set_listed(
+    c: &mut DbConnection,
+    group: GroupId,
+    listed: bool,
+) -> Result<(), PersistenceError> {
+    diesel::update(
+        meeting_occurrences::table.filter(meeting_occurrences::group_id.eq(group.to_string())),
+    )
+    .set(meeting_occurrences::listed.eq(listed))
+    .execute(c)?;
+    Ok(())
+}
+
+/// A meeting and the horizon its occurrences reach, if they were ever materialised.
+pub type StaleMeeting = (MeetingId, Option<DateTime<Utc>>);
+
+/// Meetings whose materialised occurrences end before `threshold`, at most `limit` of them,
+/// with the horizon each was materialised to.
+pub fn stale(
+    c: &mut DbConnection,
+    threshold: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<StaleMeeting>, PersistenceError> {
+    let rows: Vec<(String, Option<NaiveDateTime>)> = meetings::table
+        .filter(meetings::deleted_at.is_null())
+        .filter(
+            meetings::materialized_until
+                .is_null()
+                .or(meetings::materialized_until.lt(to_db(threshold))),
+        )
+        .order(meetings::materialized_until.asc())
+        .limit(limit)
+        .select((meetings::id, meetings::materialized_until))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(id, until)| Ok((MeetingId(parse_id(&id, "meeting")?), until.map(from_db))))
+        .collect()
+}
+
+/// Claims a stale meeting for one worker: moves its horizon from `seen` to `until` only if no
+/// other worker did first. `false` means another node has it.
+pub fn claim(
+    c: &mut DbConnection,
+    id: MeetingId,
+    seen: Option<DateTime<Utc>>,
+    until: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let target = meetings::table.find(id.to_string());
+    let claimed = match seen {
+        Some(seen) => diesel::update(target.filter(meetings::materialized_until.eq(to_db(seen))))
+            .set(meetings::materialized_until.eq(Some(to_db(until))))
+            .execute(c)?,
+        None => diesel::update(target.filter(meetings::materialized_until.is_null()))
+            .set(meetings::materialized_until.eq(Some(to_db(until))))
+            .execute(c)?,
+    };
+    Ok(claimed == 1)
+}
+
+/// One materialised occurrence found by a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundOccurrence {
+    /// The meeting.
+    pub meeting: MeetingId,
+    /// The local date it is scheduled on.
+    pub scheduled_on: NaiveDate,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+    /// Where, for meetings with a venue.
+    pub latitude: Option<f64>,
+    /// Where, for meetings with a venue.
+    pub longitude: Option<f64>,
+}
+
+/// What a search of occurrences asks for. Empty lists do not filter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OccurrenceFilter {
+    /// Occurrences starting at or after this instant.
+    pub starts_after: Option<DateTime<Utc>>,
+    /// Occurrences starting before this instant.
+    pub starts_before: Option<DateTime<Utc>>,
+    /// Occurrences under way at this instant.
+    pub in_progress_at: Option<DateTime<Utc>>,
+    /// Attendance modes, any of.
+    pub modes: Vec<AttendanceMode>,
+    /// Type codes, all of.
+    pub types: Vec<MeetingType>,
+    /// Lower-cased language tags, any of; `es` also matches `es-mx`.
+    pub languages: Vec<String>,
+    /// Venues inside this box.
+    pub within: Option<BoundingBox>,
+}
+
+type OccurrenceRow = (
+    String,
+    NaiveDate,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<f64>,
+    Option<f64>,
+);
+
+type ExceptionRow = (
+    String,
+    NaiveDate,
+    bool,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
+/// Where a page continues: after this start, meeting and date.
+pub type OccurrencePosition = (DateTime<Utc>, MeetingId, NaiveDate);
+
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Listed, not cancelled occurrences matching `filter`, by start, meeting and date, after
+/// `after`; `limit` of them, or every match when `None` (for sorting by distance).
+pub fn search(
+    c: &mut DbConnection,
+    filter: &OccurrenceFilter,
+    after: Option<OccurrencePosition>,
+    limit: Option<i64>,
+) -> Result<Vec<FoundOccurrence>, PersistenceError> {
+    use meeting_occurrences as o;
+    let mut query = o::table
+        .filter(o::listed.eq(true))
+        .filter(o::cancelled.eq(false))
+        .order((
+            o::starts_at.asc(),
+            o::meeting_id.asc(),
+            o::scheduled_on.asc(),
+        ))
+        .select((
+            o::meeting_id,
+            o::scheduled_on,
+            o::starts_at,
+            o::ends_at,
+            o::latitude,
+            o::longitude,
+        ))
+        .into_boxed();
+    if let Some(at) = filter.starts_after {
+        query = query.filter(o::starts_at.ge(to_db(at)));
+    }
+    if let Some(at) = filter.starts_before {
+        query = query.filter(o::starts_at.lt(to_db(at)));
+    }
+    if let Some(now) = filter.in_progress_at {
+        query = query
+            .filter(o::starts_at.le(to_db(now)))
+            .filter(o::ends_at.gt(to_db(now)));
+    }
+    if !filter.modes.is_empty() {
+        query = query.filter(
+            o::attendance_mode.eq_any(filter.modes.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
+        );
+    }
+    for code in &filter.types {
+        query = query.filter(
+            o::types
+                .like(format!("%,{},%", like_escaped(code.as_str())))
+                .escape('\\'),
+        );
+    }
+    if !filter.languages.is_empty() {
+        let mut any: Box<
+            dyn BoxableExpression<
+                    o::table,
+                    <DbConnection as Connection>::Backend,
+                    SqlType = diesel::sql_types::Bool,
+                >,
+        > = Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("(1 = 0)"));
+        for language in &filter.languages {
+            let tag = like_escaped(language);
+            any = Box::new(
+                any.or(o::languages.like(format!("%,{tag},%")).escape('\\'))
+                    .or(o::languages.like(format!("%,{tag}-%")).escape('\\')),
+            );
+        }
+        query = query.filter(any);
+    }
+    if let Some(within) = filter.within {
+        query = query
+            .filter(o::latitude.between(within.min_latitude, within.max_latitude))
+            .filter(o::longitude.between(within.min_longitude, within.max_longitude));
+    }
+    if let Some((at, meeting, date)) = after {
+        let at = to_db(at);
+        let meeting = meeting.to_string();
+        query = query.filter(
+            o::starts_at.gt(at).or(o::starts_at.eq(at).and(
+                o::meeting_id
+                    .gt(meeting.clone())
+                    .or(o::meeting_id.eq(meeting).and(o::scheduled_on.gt(date))),
+            )),
+        );
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    let rows: Vec<OccurrenceRow> = query.load(c)?;
+    rows.into_iter()
+        .map(
+            |(meeting, scheduled_on, starts_at, ends_at, latitude, longitude)| {
+                Ok(FoundOccurrence {
+                    meeting: MeetingId(parse_id(&meeting, "meeting")?),
+                    scheduled_on,
+                    starts_at: from_db(starts_at),
+                    ends_at: from_db(ends_at),
+                    latitude,
+                    longitude,
+                })
+            },
+        )
+        .collect()
+}
+
+/// The exceptions of several meetings, in one query.
+pub fn exceptions_of(
+    c: &mut DbConnection,
+    ids: &[MeetingId],
+) -> Result<HashMap<MeetingId, Vec<MeetingException>>, PersistenceError> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<ExceptionRow> = meeting_exceptions::table
+        .filter(meeting_exceptions::meeting_id.eq_any(keys))
+        .select((
+            meeting_exceptions::meeting_id,
+            meeting_exceptions::scheduled_on,
+            meeting_exceptions::cancelled,
+            meeting_exceptions::moved_to,
+            meeting_exceptions::note,
+        ))
+        .load(c)?;
+    let mut found: HashMap<MeetingId, Vec<MeetingException>> = HashMap::new();
+    for (meeting, scheduled_on, cancelled, moved_to, note) in rows {
+        found
+            .entry(MeetingId(parse_id(&meeting, "meeting")?))
+            .or_default()
+            .push(MeetingException {
+                scheduled_on,
+                cancelled,
+                moved_to,
+                note,
+            });
+    }
+    Ok(found)
+}

@@ -1,0 +1,158 @@
+//! Meeting search: near me, starting soon, happening now, on the materialised occurrences,
+//! kept current by every change and extended by the horizon job.
+
+use awc::http::Method;
+use chrono::{Duration, Utc};
+use hearth_tests::{Member, Reply, TestApp, on_both_backends};
+use serde_json::{Value, json};
+
+const BROOKLYN: (f64, f64) = (40.6943, -73.9903);
+const MIDTOWN: (f64, f64) = (40.7549, -73.9840);
+const BOSTON: (f64, f64) = (42.3601, -71.0589);
+
+/// A daily meeting whose occurrences start `offset_minutes` from now (to the minute), in New
+/// York time.
+fn daily(title: &str, mode: &str, place: Option<(f64, f64)>, offset_minutes: i64) -> Value {
+    let zone = chrono_tz::America::New_York;
+    let start = (Utc::now() + Duration::minutes(offset_minutes)).with_timezone(&zone);
+    let mut body = json!({
+        "title": title,
+        "attendance_mode": mode,
+        "time_zone": "America/New_York",
+        "duration_minutes": 60,
+        "schedule": {"frequency": "weekly", "weekdays": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+                     "start_time": start.format("%H:%M").to_string(), "starts_on": (start.date_naive() - Duration::days(2)).to_string()}
+    });
+    if let Some((latitude, longitude)) = place {
+        body["venue"] = json!({"formatted_address": format!("{title} hall"), "latitude": latitude, "longitude": longitude});
+    }
+    if mode != "in_person" {
+        body["online"] = json!({"conference_url": "https://meet.example.org/now"});
+        body["public_links"] = json!(true);
+    }
+    body
+}
+
+async fn schedule(app: &TestApp, owner: &Member, group: &str, body: Value) -> Value {
+    let reply = app
+        .send(
+            owner,
+            Method::POST,
+            &format!("/v1/groups/{group}/meetings"),
+            body,
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    reply.json()
+}
+
+async fn search(app: &TestApp, query: impl AsRef<str>) -> Reply {
+    Reply::of(app.get(&format!("/v1/meetings?{}", query.as_ref())).send()).await
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["meeting"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn window(hours: i64) -> String {
+    let end = Utc::now() + Duration::hours(hours);
+    format!("starts_before={}", end.format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+on_both_backends! {
+    async fn near_me_starting_soon_and_happening_now(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.member("owner@example.org", "Owner").await;
+        let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
+        let private = app.group(&owner, json!({"name": "Closed Circle", "visibility": "private"})).await["id"].as_str().unwrap().to_owned();
+
+        let mut soon = daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61);
+        soon["types"] = json!(["B", "O"]);
+        schedule(&app, &owner, &group, soon).await;
+        schedule(&app, &owner, &group, daily("Later in Brooklyn", "in_person", Some(BROOKLYN), 300)).await;
+        schedule(&app, &owner, &group, daily("Soon in Boston", "in_person", Some(BOSTON), 61)).await;
+        let mut spanish = daily("Pronto en Midtown", "hybrid", Some(MIDTOWN), 90);
+        spanish["languages"] = json!(["es-MX"]);
+        schedule(&app, &owner, &group, spanish).await;
+        schedule(&app, &owner, &group, daily("Online now", "online", None, -15)).await;
+        schedule(&app, &owner, &private, daily("Secret in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        let near = format!("near={},{}", MIDTOWN.0, MIDTOWN.1);
+
+        let in_person = search(&app, &format!("{near}&radius_km=10&attendance_mode=in_person&{}", window(2))).await;
+        assert_eq!(in_person.status, 200, "{}", in_person.text());
+        let body = in_person.json();
+        assert_eq!(titles(&body), ["Soon in Brooklyn"]);
+        let item = &body["items"][0];
+        assert!((6.0..8.0).contains(&item["distance_km"].as_f64().unwrap()), "{item}");
+        assert_eq!(item["in_progress"], false);
+        assert!(item["occurrence"]["local_start"].is_string());
+
+        assert_eq!(titles(&search(&app, &format!("{near}&radius_km=10&{}", window(6))).await.json()),
+            ["Soon in Brooklyn", "Pronto en Midtown", "Later in Brooklyn"]);
+        assert_eq!(titles(&search(&app, &format!("{near}&radius_km=500&sort=distance&attendance_mode=in_person&{}", window(2))).await.json()),
+            ["Soon in Brooklyn", "Soon in Boston"]);
+        let now = search(&app, "in_progress=true&attendance_mode=online,hybrid").await.json();
+        assert_eq!(titles(&now), ["Online now"]);
+        assert_eq!(now["items"][0]["in_progress"], true);
+        assert_eq!(now["items"][0]["meeting"]["online"]["conference_url"], "https://meet.example.org/now");
+        assert_eq!(titles(&search(&app, &format!("types=B&{}", window(2))).await.json()), ["Soon in Brooklyn"]);
+        assert_eq!(titles(&search(&app, &format!("language=es&{}", window(2))).await.json()), ["Pronto en Midtown"]);
+
+        let first = search(&app, &format!("limit=1&{}", window(2))).await.json();
+        let second = search(&app, &format!("limit=1&{}&cursor={}", window(2), first["next_cursor"].as_str().unwrap())).await.json();
+        assert_eq!(titles(&second).len(), 1);
+        assert_ne!(titles(&first), titles(&second));
+
+        search(&app, "radius_km=5").await.assert_problem(422, "validation");
+        search(&app, "sort=distance").await.assert_problem(422, "validation");
+        search(&app, &window(24 * 90)).await.assert_problem(422, "validation");
+        search(&app, "types=ZZZ").await.assert_problem(400, "bad-request");
+        search(&app, "cursor=garbage").await.assert_problem(400, "bad-request");
+    }
+
+    async fn changes_reach_search_at_once(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.member("owner@example.org", "Owner").await;
+        let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
+        let meeting = schedule(&app, &owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        let path = format!("/v1/meetings/{}", meeting["id"].as_str().unwrap());
+        let found = || search(&app, window(2));
+        assert_eq!(titles(&found().await.json()), ["Soon in Brooklyn"]);
+
+        let date = meeting["next_occurrence"]["scheduled_on"].as_str().unwrap().to_owned();
+        assert_eq!(app.send(&owner, Method::PUT, &format!("{path}/exceptions/{date}"), json!({"cancelled": true})).await.status, 200);
+        assert_eq!(titles(&found().await.json()), Vec::<String>::new(), "a cancelled occurrence is not offered");
+        assert_eq!(Reply::of(app.request(Method::DELETE, &format!("{path}/exceptions/{date}")).insert_header(owner.bearer()).send()).await.status, 204);
+        assert_eq!(titles(&found().await.json()), ["Soon in Brooklyn"]);
+
+        assert_eq!(app.send(&owner, Method::PATCH, &path, json!({"title": "Renamed"})).await.status, 200);
+        assert_eq!(titles(&found().await.json()), ["Renamed"]);
+        assert_eq!(app.send(&owner, Method::PATCH, &format!("/v1/groups/{group}"), json!({"visibility": "unlisted"})).await.status, 200);
+        assert_eq!(titles(&found().await.json()), Vec::<String>::new(), "only public groups are searched");
+        assert_eq!(app.send(&owner, Method::PATCH, &format!("/v1/groups/{group}"), json!({"visibility": "public"})).await.status, 200);
+        assert_eq!(titles(&found().await.json()), ["Renamed"]);
+        assert_eq!(Reply::of(app.request(Method::DELETE, &path).insert_header(owner.bearer()).send()).await.status, 204);
+        assert_eq!(titles(&found().await.json()), Vec::<String>::new());
+    }
+
+    async fn the_horizon_job_claims_each_meeting_once(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.member("owner@example.org", "Owner").await;
+        let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
+        schedule(&app, &owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        let mut c = app.database.connect();
+
+        assert_eq!(hearth_api::horizon::extend_due(&mut c).unwrap(), 0, "fresh meetings reach the horizon");
+        let far = Utc::now() + Duration::days(400);
+        let stale = hearth_persistence::occurrences::stale(&mut c, far, 10).unwrap();
+        assert_eq!(stale.len(), 1);
+        let (id, seen) = stale[0];
+        assert!(hearth_persistence::occurrences::claim(&mut c, id, seen, far).unwrap(), "the first node claims it");
+        assert!(!hearth_persistence::occurrences::claim(&mut c, id, seen, far).unwrap(), "a second node finds it taken");
+    }
+}
