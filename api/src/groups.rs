@@ -18,7 +18,7 @@ use hearth_domain::membership::{
 use hearth_domain::organization::OrganizationId;
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::groups::{self, GroupFilter, GroupOrder};
-use hearth_persistence::{DbConnection, memberships, occurrences, organizations};
+use hearth_persistence::{DbConnection, meetings, memberships, occurrences, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -685,6 +685,7 @@ pub async fn update_group(
             let is_public = changed.profile.visibility == Visibility::Public;
             if is_public != listed_before {
                 occurrences::set_listed(c, changed.id, is_public)?;
+                meetings::touch_group(c, changed.id, changed.updated_at)?;
             }
             Ok(groups::get(c, changed.id)?)
         })
@@ -721,8 +722,10 @@ pub async fn delete_group(
         actor.may_archive(group.profile.visibility)?;
         if_match.check(&etag_of(&GroupResponse::from(group.clone()))?)?;
         if group.archived_at.is_none() {
-            groups::archive(c, group.id, Utc::now())?;
+            let now = Utc::now();
+            groups::archive(c, group.id, now)?;
             occurrences::set_listed(c, group.id, false)?;
+            meetings::touch_group(c, group.id, now)?;
         }
         Ok(())
     })
@@ -1075,11 +1078,11 @@ pub async fn list_groups(
     Ok(Tagged(page))
 }
 
-/// Parameters of the sync feed.
+/// Parameters of a sync feed.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct GroupChangesQuery {
+pub struct ChangesQuery {
     /// `next_since` of the previous sync; absent for a first, full sync.
     pub since: Option<DateTime<Utc>>,
     /// Items per page, 1 to 100 (default 20).
@@ -1089,11 +1092,11 @@ pub struct GroupChangesQuery {
     pub cursor: Option<String>,
 }
 
-/// What happened to a group.
+/// What happened to a group or a meeting.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
-    /// Created or changed: store `group`.
+    /// Created or changed: store the new version.
     Updated,
     /// Archived, or no longer listed for the caller: drop the local copy.
     Removed,
@@ -1129,15 +1132,16 @@ pub struct GroupChangesPage {
     pub next_since: DateTime<Utc>,
 }
 
+/// Where a page of a sync feed continues: the last change's instant and id.
 #[derive(Debug, Serialize, Deserialize)]
-struct ChangeCursor {
-    at: DateTime<Utc>,
-    i: Uuid,
+pub(crate) struct ChangeCursor {
+    pub at: DateTime<Utc>,
+    pub i: Uuid,
 }
 
 /// How far `next_since` trails the present, to cover transactions that began before a sync
 /// and commit after it.
-const SYNC_SETTLE_SECONDS: i64 = 5;
+pub(crate) const SYNC_SETTLE_SECONDS: i64 = 5;
 
 /// Sync group changes
 ///
@@ -1147,7 +1151,7 @@ const SYNC_SETTLE_SECONDS: i64 = 5;
 /// `next_since` for the next sync. Private groups the caller never belonged to never appear.
 #[utoipa::path(
     tag = tags::GROUPS,
-    params(GroupChangesQuery),
+    params(ChangesQuery),
     responses(
         (status = 200, description = "One page of changes", body = GroupChangesPage),
         (status = 400, description = "`bad-request`: a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
@@ -1157,7 +1161,7 @@ const SYNC_SETTLE_SECONDS: i64 = 5;
 #[get("/changes")]
 pub async fn list_group_changes(
     caller: MaybeUser,
-    Query(query): Query<GroupChangesQuery>,
+    Query(query): Query<ChangesQuery>,
     db: Data<Db>,
 ) -> Result<Tagged<GroupChangesPage>, ApiError> {
     let limit = checked_limit(query.limit)?;

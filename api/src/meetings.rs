@@ -22,7 +22,10 @@ use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
-use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
+use crate::groups::{
+    ChangeCursor, ChangeKind, ChangesQuery, GroupPath, SYNC_SETTLE_SECONDS, Seen, not_archived,
+    seen, seen_locked,
+};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Created, NoContent};
 
@@ -1495,4 +1498,112 @@ impl MeetingSearch {
             .collect();
         Ok(MeetingSearchPage { items, next_cursor })
     }
+}
+
+/// One change in the meetings' sync feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingChange {
+    /// The meeting's id.
+    pub id: Uuid,
+    /// What happened.
+    pub change: ChangeKind,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+    /// The meeting as it is now, for `updated`.
+    pub meeting: Option<MeetingResponse>,
+}
+
+/// A page of the meetings' sync feed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{"id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "change": "removed", "changed_at": "2026-11-27T09:00:00Z", "meeting": null}],
+    "next_cursor": null,
+    "next_since": "2026-11-27T09:59:55Z"
+}))]
+pub struct MeetingChangesPage {
+    /// Changes, oldest first.
+    pub items: Vec<MeetingChange>,
+    /// Pass as `cursor` for the rest of this sync; `null` when it is complete.
+    pub next_cursor: Option<String>,
+    /// Pass as `since` next time (it trails the present by a few seconds; apply changes
+    /// idempotently).
+    pub next_since: DateTime<Utc>,
+}
+
+/// Sync meeting changes
+///
+/// As for groups: every change since the previous sync, oldest first: `updated` with the
+/// meeting for meetings of groups the caller may list (public ones, and their own), `removed`
+/// for meetings deleted, or whose group was archived or is no longer listed for them. A
+/// private group's meetings never appear to someone who never belonged to it.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "One page of changes", body = MeetingChangesPage),
+        (status = 400, description = "`bad-request`: a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `limit` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/changes")]
+pub async fn list_meeting_changes(
+    caller: MaybeUser,
+    Query(query): Query<ChangesQuery>,
+    db: Data<Db>,
+) -> Result<Tagged<MeetingChangesPage>, ApiError> {
+    let limit = crate::pagination::checked_limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(crate::pagination::decode_cursor::<ChangeCursor>)
+        .transpose()?
+        .map(|cursor| (cursor.at, MeetingId(cursor.i)));
+    let viewer = caller.0.map(|user| user.id);
+    let started = Utc::now();
+    let since = query.since;
+    let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
+    let page = db
+        .run(move |c| {
+            let mut changes = meetings::changes(c, viewer, since, after, i64::from(limit) + 1)?;
+            let more = changes.len() > page_size;
+            changes.truncate(page_size);
+            let next_cursor = match (more, changes.last()) {
+                (true, Some(last)) => Some(crate::pagination::encode_cursor(&ChangeCursor {
+                    at: last.meeting.updated_at,
+                    i: last.meeting.id.0,
+                })?),
+                _ => None,
+            };
+            let ids: Vec<MeetingId> = changes.iter().map(|change| change.meeting.id).collect();
+            let exceptions = occurrences::exceptions_of(c, &ids)?;
+            let none = Vec::new();
+            let items = changes
+                .into_iter()
+                .map(|change| {
+                    let meeting = change.meeting;
+                    let listed = meeting.deleted_at.is_none()
+                        && !change.group_archived
+                        && (change.group_public || change.viewer_is_member);
+                    let links = meeting.details.public_links || change.viewer_is_member;
+                    let own = exceptions.get(&meeting.id).unwrap_or(&none);
+                    MeetingChange {
+                        id: meeting.id.0,
+                        changed_at: meeting.updated_at,
+                        change: if listed {
+                            ChangeKind::Updated
+                        } else {
+                            ChangeKind::Removed
+                        },
+                        meeting: listed.then(|| MeetingResponse::new(meeting, own, links, started)),
+                    }
+                })
+                .collect();
+            Ok(MeetingChangesPage {
+                items,
+                next_cursor,
+                next_since: started - Duration::seconds(SYNC_SETTLE_SECONDS),
+            })
+        })
+        .await?;
+    Ok(Tagged(page))
 }

@@ -11,7 +11,7 @@ use hearth_domain::membership::{
 };
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::memberships::{self, NamedMembership, OwnMembership};
-use hearth_persistence::{DbConnection, groups};
+use hearth_persistence::{DbConnection, groups, meetings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -316,6 +316,7 @@ fn commit(
     if was_active != is_active && group.profile.visibility != Visibility::Public {
         // Whether the group is listed for this person changed: their next sync must say so.
         groups::touch(c, group.id, after.updated_at)?;
+        meetings::touch_group(c, group.id, after.updated_at)?;
     }
     memberships::save(c, after)?;
     Ok(())

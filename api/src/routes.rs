@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(
         scope("/v1/meetings")
             .service(meetings::search_meetings)
+            .service(meetings::list_meeting_changes)
             .service(meetings::get_meeting)
             .service(meetings::update_meeting)
             .service(meetings::delete_meeting)

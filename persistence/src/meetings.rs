@@ -430,3 +430,98 @@ pub fn get_many(c: &mut DbConnection, ids: &[MeetingId]) -> Result<Vec<Meeting>,
         .load(c)?;
     rows.into_iter().map(MeetingRow::into_meeting).collect()
 }
+
+/// Marks every meeting of the group changed now, so that sync feeds re-send them when the
+/// group's listing changes (visibility, archiving, or who belongs to a non-public group).
+pub fn touch_group(
+    c: &mut DbConnection,
+    group: GroupId,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(meetings::table.filter(meetings::group_id.eq(group.to_string())))
+        .set(meetings::updated_at.eq(to_db(at)))
+        .execute(c)?;
+    Ok(())
+}
+
+/// A meeting that changed, with what decides who may still list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingChange {
+    /// The meeting as it is now.
+    pub meeting: Meeting,
+    /// Whether its group is public.
+    pub group_public: bool,
+    /// Whether its group is archived.
+    pub group_archived: bool,
+    /// Whether the viewer is an active member of its group.
+    pub viewer_is_member: bool,
+}
+
+/// Meetings changed at or after `since`, oldest change first, after `after`: those of groups
+/// that were ever public, plus those of groups the viewer has any membership in.
+pub fn changes(
+    c: &mut DbConnection,
+    viewer: Option<hearth_domain::account::AccountId>,
+    since: Option<DateTime<Utc>>,
+    after: Option<(DateTime<Utc>, MeetingId)>,
+    limit: i64,
+) -> Result<Vec<MeetingChange>, PersistenceError> {
+    use crate::schema::{group_memberships, support_groups};
+    let mut query = meetings::table
+        .inner_join(support_groups::table)
+        .order((meetings::updated_at.asc(), meetings::id.asc()))
+        .limit(limit)
+        .select((
+            MeetingRow::as_select(),
+            support_groups::visibility,
+            support_groups::archived_at.is_not_null(),
+        ))
+        .into_boxed();
+    let ever_public = support_groups::was_public.eq(true);
+    query = match viewer {
+        Some(viewer) => query.filter(
+            ever_public.or(meetings::group_id.eq_any(
+                group_memberships::table
+                    .filter(group_memberships::account_id.eq(viewer.to_string()))
+                    .select(group_memberships::group_id),
+            )),
+        ),
+        None => query.filter(ever_public),
+    };
+    if let Some(since) = since {
+        query = query.filter(meetings::updated_at.ge(to_db(since)));
+    }
+    if let Some((at, id)) = after {
+        let at = to_db(at);
+        query = query.filter(
+            meetings::updated_at.gt(at).or(meetings::updated_at
+                .eq(at)
+                .and(meetings::id.gt(id.to_string()))),
+        );
+    }
+    let rows: Vec<(MeetingRow, String, bool)> = query.load(c)?;
+    let groups: Vec<String> = rows
+        .iter()
+        .map(|(row, _, _)| row.group_id.clone())
+        .collect();
+    let member_of: Vec<String> = match viewer {
+        Some(viewer) => group_memberships::table
+            .filter(group_memberships::account_id.eq(viewer.to_string()))
+            .filter(group_memberships::status.eq("active"))
+            .filter(group_memberships::group_id.eq_any(groups))
+            .select(group_memberships::group_id)
+            .load(c)?,
+        None => Vec::new(),
+    };
+    rows.into_iter()
+        .map(|(row, visibility, archived)| {
+            let viewer_is_member = member_of.contains(&row.group_id);
+            Ok(MeetingChange {
+                meeting: row.into_meeting()?,
+                group_public: visibility == "public",
+                group_archived: archived,
+                viewer_is_member,
+            })
+        })
+        .collect()
+}

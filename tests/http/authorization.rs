@@ -624,6 +624,13 @@ impl World {
             ),
             row(
                 Method::GET,
+                "/v1/meetings/changes",
+                "/v1/meetings/changes".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
                 "/v1/feeds/meeting-guide.json",
                 "/v1/feeds/meeting-guide.json".into(),
                 Body::Empty,
@@ -703,7 +710,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 50] = [
+const MATRIX_OPERATIONS: [&str; 51] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -754,6 +761,7 @@ const MATRIX_OPERATIONS: [&str; 50] = [
     "DELETE /v1/meetings/{meeting_id}/exceptions/{date}",
     "GET /v1/feeds/meeting-guide.json",
     "GET /v1/meetings",
+    "GET /v1/meetings/changes",
 ];
 
 /// A weekly hybrid meeting on Sundays.

@@ -29,13 +29,9 @@ fn weekly(days: &[&str], interval: u32) -> Value {
 
 /// The type codes the specification defines, plus ONL.
 fn spec_codes() -> Vec<String> {
-    let csv = include_str!("../../../shared/reference/meeting-guide/meeting-types-flat.csv");
-    let mut codes: Vec<String> = csv
-        .lines()
-        .skip(1)
-        .filter(|l| l.ends_with(",active"))
-        .map(|l| l.split(',').next().unwrap().to_owned())
-        .collect();
+    let types: Value =
+        serde_json::from_str(include_str!("../fixtures/meeting-guide/types.json")).unwrap();
+    let mut codes: Vec<String> = types.as_object().unwrap().keys().cloned().collect();
     codes.push("ONL".to_owned());
     codes
 }
@@ -107,4 +103,17 @@ on_both_backends! {
         assert_eq!(noon["formatted_address"], "Chicago, IL, US");
         assert_eq!(noon["approximate"], "yes");
     }
+}
+
+#[test]
+fn the_domain_knows_exactly_the_active_codes_of_the_specification() {
+    let mut known: Vec<String> = hearth_domain::meeting_type::MeetingType::ALL
+        .iter()
+        .map(|code| code.as_str().to_owned())
+        .collect();
+    let mut spec = spec_codes();
+    spec.retain(|code| code != "ONL");
+    known.sort();
+    spec.sort();
+    assert_eq!(known, spec);
 }

@@ -237,4 +237,41 @@ on_both_backends! {
         anonymous(&app, &path).await.assert_problem(404, "not-found");
         assert_eq!(anonymous(&app, &format!("/v1/groups/{group}/meetings")).await.json()["items"], json!([]));
     }
+
+    async fn the_meeting_sync_feed_reports_updates_and_removals(backend: TestBackend) {
+        let Setup { app, owner, member, group, .. } = setup(backend, "public").await;
+        let kept = schedule(&app, &owner, &group, hybrid("Kept")).await.json();
+        let gone = schedule(&app, &owner, &group, hybrid("Deleted later")).await.json();
+        let private = app.group(&owner, json!({"name": "Private circle", "visibility": "private"})).await["id"].as_str().unwrap().to_owned();
+        let secret = schedule(&app, &owner, &private, hybrid("Secret")).await.json();
+        let change_of = |page: &Value, meeting: &Value| {
+            page["items"].as_array().unwrap().iter().find(|c| c["id"] == meeting["id"]).cloned()
+        };
+
+        let first = anonymous(&app, "/v1/meetings/changes").await;
+        assert_eq!(first.status, 200, "{}", first.text());
+        let first = first.json();
+        assert_eq!(first["items"].as_array().unwrap().len(), 2, "{first}");
+        assert!(change_of(&first, &secret).is_none(), "a private group's meetings never appear");
+        let since = first["next_since"].as_str().unwrap().replace('+', "%2B");
+
+        let path = |m: &Value| format!("/v1/meetings/{}", m["id"].as_str().unwrap());
+        assert_eq!(Reply::of(app.request(Method::DELETE, &path(&gone)).insert_header(owner.bearer()).send()).await.status, 204);
+        assert_eq!(app.send(&owner, Method::PATCH, &path(&kept), json!({"title": "Kept and renamed"})).await.status, 200);
+        let later = anonymous(&app, &format!("/v1/meetings/changes?since={since}")).await.json();
+        assert_eq!(change_of(&later, &gone).unwrap()["change"], "removed");
+        let renamed = change_of(&later, &kept).unwrap();
+        assert_eq!(renamed["meeting"]["title"], "Kept and renamed");
+        assert_eq!(renamed["meeting"]["online"], Value::Null, "join links stay with members");
+        let for_member = app.get_as(&member, &format!("/v1/meetings/changes?since={since}")).await.json();
+        assert_eq!(change_of(&for_member, &kept).unwrap()["meeting"]["online"]["conference_url"], "https://meet.example.org/harbour");
+
+        assert_eq!(app.send(&owner, Method::PATCH, &format!("/v1/groups/{group}"), json!({"visibility": "private"})).await.status, 200);
+        let hidden = anonymous(&app, &format!("/v1/meetings/changes?since={since}")).await.json();
+        assert_eq!(change_of(&hidden, &kept).unwrap()["change"], "removed", "a group gone private takes its meetings along");
+        let still = app.get_as(&member, &format!("/v1/meetings/changes?since={since}")).await.json();
+        assert_eq!(change_of(&still, &kept).unwrap()["change"], "updated");
+        anonymous(&app, "/v1/meetings/changes?cursor=garbage").await.assert_problem(400, "bad-request");
+        anonymous(&app, "/v1/meetings/changes?limit=0").await.assert_problem(422, "validation");
+    }
 }
