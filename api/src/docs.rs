@@ -47,6 +47,16 @@ impl Contract {
             .map(|(path, item)| (segments(path), methods(item)))
             .collect();
         routes.push((segments(OPENAPI_PATH), vec![Method::GET]));
+        // A literal segment beats a parameter: `/v1/meetings/changes` before
+        // `/v1/meetings/{meeting_id}`.
+        routes.sort_by_key(|(template, _)| {
+            std::cmp::Reverse(
+                template
+                    .iter()
+                    .filter(|segment| matches!(segment, Segment::Literal(_)))
+                    .count(),
+            )
+        });
         Ok(Self {
             json: hearth_openapi::to_json(doc)?,
             routes,
@@ -54,7 +64,7 @@ impl Contract {
     }
 
     /// The methods the path answers, when some route has this path.
-    fn allowed_methods(&self, path: &str) -> Option<&[Method]> {
+    pub(crate) fn allowed_methods(&self, path: &str) -> Option<&[Method]> {
         let parts: Vec<&str> = path.split('/').collect();
         self.routes
             .iter()

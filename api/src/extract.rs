@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
+use crate::docs::Contract;
 use crate::error::ApiError;
 
 /// Extractor settings for the whole app: without them actix answers `400 text/plain`.
@@ -27,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: u64) {
             .error_handler(move |error, _| form_error(error, max_body_bytes).into()),
     )
     .app_data(web::PayloadConfig::default().limit(limit))
-    .app_data(web::PathConfig::default().error_handler(|error, _| path_error(&error).into()))
+    .app_data(web::PathConfig::default().error_handler(|error, req| path_error(&error, req).into()))
     .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()));
 }
 
@@ -61,7 +62,18 @@ fn form_error(error: UrlencodedError, limit: u64) -> ApiError {
     }
 }
 
-fn path_error(error: &PathError) -> ApiError {
+/// A path parameter that does not parse; or, when the path is a documented one for other
+/// methods (`PATCH /v1/meetings/changes` reaching `PATCH /v1/meetings/{meeting_id}`), 405.
+fn path_error(error: &PathError, req: &HttpRequest) -> ApiError {
+    let allowed = req
+        .app_data::<web::Data<Contract>>()
+        .and_then(|contract| contract.allowed_methods(req.path()))
+        .filter(|allowed| !allowed.contains(req.method()));
+    if let Some(allowed) = allowed {
+        return ApiError::MethodNotAllowed {
+            allowed: allowed.to_vec(),
+        };
+    }
     match error {
         PathError::Deserialize(error) => {
             ApiError::BadRequest(format!("A path parameter is not valid: {error}."))

@@ -2,7 +2,7 @@
 
 use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::group::{self as group_domain, Group, Point, Visibility};
 use hearth_domain::meeting::{
@@ -1194,6 +1194,20 @@ pub struct SearchMeetingsQuery {
     #[serde(default, deserialize_with = "comma_separated")]
     #[param(value_type = Option<Vec<String>>, style = Form, explode = false)]
     pub language: Vec<String>,
+    /// Local weekdays (in each meeting's own zone), any of.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<Day>>, style = Form, explode = false)]
+    pub weekday: Vec<Day>,
+    /// Local start time from, `HH:MM` (in each meeting's own zone).
+    #[param(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "18:00")]
+    pub time_from: Option<String>,
+    /// Local start time before, `HH:MM`; earlier than `time_from` wraps past midnight.
+    #[param(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "21:00")]
+    pub time_to: Option<String>,
+    /// Focus areas of the meeting's group, any of.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<group_domain::FocusArea>>, style = Form, explode = false)]
+    pub focus: Vec<group_domain::FocusArea>,
     /// `start` (default) or `distance` (needs `near`).
     #[param(inline)]
     pub sort: Option<MeetingSort>,
@@ -1264,8 +1278,8 @@ const DEFAULT_MEETING_RADIUS_KM: f64 = 10.0;
 ///
 /// "Is there a meeting I can get to, or join online, soon?" Occurrences of meetings of public
 /// groups, from a materialised table kept current on every change: near a point, in a window
-/// of start times, under way now, by attendance mode, type codes and language; soonest or
-/// nearest first. Cancelled occurrences are left out; moved ones appear at their new time.
+/// of start times, under way now, by attendance mode, type codes, language, local weekday and
+/// time of day, and the group's focus; soonest or nearest first. Cancelled occurrences are left out; moved ones appear at their new time.
 #[utoipa::path(
     tag = tags::MEETINGS,
     params(SearchMeetingsQuery),
@@ -1332,10 +1346,32 @@ impl SearchMeetingsQuery {
         if sort == MeetingSort::Distance && self.near.is_none() {
             e.push(invalid("sort", "sorting by distance needs near"));
         }
+        let minute = |raw: &Option<String>, field: &str, e: &mut Vec<DomainError>| {
+            raw.as_deref()
+                .and_then(|text| match NaiveTime::parse_from_str(text, "%H:%M") {
+                    Ok(time) => Some(time.hour() * 60 + time.minute()),
+                    Err(_) => {
+                        e.push(DomainError::Invalid {
+                            field: field.to_owned(),
+                            code: "time",
+                            message: "must be HH:MM, such as 18:00".to_owned(),
+                        });
+                        None
+                    }
+                })
+        };
+        let from_minute = minute(&self.time_from, "time_from", e);
+        let to_minute = minute(&self.time_to, "time_to", e);
+        let local_minutes = match (from_minute, to_minute) {
+            (None, None) => None,
+            (from, to) => Some((from.unwrap_or(0), to.unwrap_or(24 * 60))),
+        };
         let lists = [
             ("attendance_mode", self.attendance_mode.len()),
             ("types", self.types.len()),
             ("language", self.language.len()),
+            ("weekday", self.weekday.len()),
+            ("focus", self.focus.len()),
         ];
         for (field, count) in lists {
             if count > 10 {
@@ -1376,6 +1412,9 @@ impl SearchMeetingsQuery {
                 types: self.types,
                 languages,
                 within: near.map(|(point, radius)| point.bounding_box(radius)),
+                weekdays: self.weekday.into_iter().map(Into::into).collect(),
+                local_minutes,
+                focus_areas: self.focus,
             },
             near,
             sort,

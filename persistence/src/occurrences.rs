@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use diesel::prelude::*;
-use hearth_domain::group::{BoundingBox, GroupId};
+use hearth_domain::group::{BoundingBox, FocusArea, GroupId};
 use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingException, MeetingId};
 use hearth_domain::meeting_type::MeetingType;
 
@@ -57,6 +57,14 @@ pub fn refresh(
                     meeting_occurrences::types.eq(&types),
                     meeting_occurrences::languages.eq(&languages),
                     meeting_occurrences::listed.eq(listed),
+                    meeting_occurrences::local_weekday.eq(i32::try_from(
+                        o.local_start.weekday().num_days_from_monday(),
+                    )
+                    .unwrap_or(0)),
+                    meeting_occurrences::local_minutes.eq(i32::try_from(
+                        o.local_start.hour() * 60 + o.local_start.minute(),
+                    )
+                    .unwrap_or(0)),
                 ))
                 .execute(c)?;
         }
@@ -162,6 +170,13 @@ pub struct OccurrenceFilter {
     pub languages: Vec<String>,
     /// Venues inside this box.
     pub within: Option<BoundingBox>,
+    /// Local weekdays, any of.
+    pub weekdays: Vec<Weekday>,
+    /// Local start times from this minute of the day (inclusive) to that one (exclusive);
+    /// a window that wraps past midnight (22:00 to 02:00) is understood.
+    pub local_minutes: Option<(u32, u32)>,
+    /// Groups with any of these focus areas.
+    pub focus_areas: Vec<FocusArea>,
 }
 
 type OccurrenceRow = (
@@ -260,6 +275,37 @@ pub fn search(
         query = query
             .filter(o::latitude.between(within.min_latitude, within.max_latitude))
             .filter(o::longitude.between(within.min_longitude, within.max_longitude));
+    }
+    if !filter.weekdays.is_empty() {
+        let days: Vec<i32> = filter
+            .weekdays
+            .iter()
+            .map(|d| i32::try_from(d.num_days_from_monday()).unwrap_or(0))
+            .collect();
+        query = query.filter(o::local_weekday.eq_any(days));
+    }
+    if let Some((from, to)) = filter.local_minutes {
+        let (from, to) = (
+            i32::try_from(from).unwrap_or(0),
+            i32::try_from(to).unwrap_or(0),
+        );
+        query = if from <= to {
+            query.filter(o::local_minutes.ge(from).and(o::local_minutes.lt(to)))
+        } else {
+            query.filter(o::local_minutes.ge(from).or(o::local_minutes.lt(to)))
+        };
+    }
+    if !filter.focus_areas.is_empty() {
+        use crate::schema::group_tags;
+        let values: Vec<&str> = filter.focus_areas.iter().map(|f| f.as_str()).collect();
+        query = query.filter(
+            o::group_id.eq_any(
+                group_tags::table
+                    .filter(group_tags::kind.eq("focus"))
+                    .filter(group_tags::value.eq_any(values))
+                    .select(group_tags::group_id),
+            ),
+        );
     }
     if let Some((at, meeting, date)) = after {
         let at = to_db(at);

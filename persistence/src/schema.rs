@@ -232,6 +232,8 @@ diesel::table! {
         types -> Text,
         languages -> Text,
         listed -> Bool,
+        local_weekday -> Integer,
+        local_minutes -> Integer,
     }
 }
 

@@ -155,4 +155,38 @@ on_both_backends! {
         assert!(hearth_persistence::occurrences::claim(&mut c, id, seen, far).unwrap(), "the first node claims it");
         assert!(!hearth_persistence::occurrences::claim(&mut c, id, seen, far).unwrap(), "a second node finds it taken");
     }
+
+    async fn weekday_time_of_day_and_focus_narrow_the_search(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.member("owner@example.org", "Owner").await;
+        let gambling = app.group(&owner, json!({"name": "Bettors Anonymous", "focus_areas": ["gambling"]})).await["id"].as_str().unwrap().to_owned();
+        let alcohol = app.group(&owner, json!({"name": "Morning Group", "focus_areas": ["alcohol"]})).await["id"].as_str().unwrap().to_owned();
+        let weekly = |title: &str, day: &str, at: &str| json!({
+            "title": title, "attendance_mode": "online", "time_zone": "America/Denver",
+            "online": {"conference_url": "https://meet.example.org/x"},
+            "schedule": {"frequency": "weekly", "weekdays": [day], "start_time": at, "starts_on": "2026-01-01"}
+        });
+        schedule(&app, &owner, &gambling, weekly("Tuesday evening", "tuesday", "19:00")).await;
+        schedule(&app, &owner, &alcohol, weekly("Tuesday dawn", "tuesday", "06:30")).await;
+        schedule(&app, &owner, &alcohol, weekly("Saturday evening", "saturday", "19:00")).await;
+        let week = window(24 * 8);
+        let found = |query: String| {
+            let app = &app;
+            async move {
+                let reply = search(app, query).await;
+                assert_eq!(reply.status, 200, "{}", reply.text());
+                let mut names = titles(&reply.json());
+                names.sort();
+                names
+            }
+        };
+
+        assert_eq!(found(format!("weekday=tuesday&{week}")).await, ["Tuesday dawn", "Tuesday evening"]);
+        assert_eq!(found(format!("weekday=tuesday&time_from=18:00&time_to=21:00&{week}")).await, ["Tuesday evening"]);
+        assert_eq!(found(format!("time_from=22:00&time_to=07:00&{week}")).await, ["Tuesday dawn"], "windows wrap past midnight");
+        assert_eq!(found(format!("time_from=18:00&{week}")).await, ["Saturday evening", "Tuesday evening"]);
+        assert_eq!(found(format!("focus=gambling&{week}")).await, ["Tuesday evening"]);
+        search(&app, "time_from=25:00").await.assert_problem(422, "validation");
+        search(&app, "weekday=someday").await.assert_problem(400, "bad-request");
+    }
 }

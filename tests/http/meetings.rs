@@ -272,6 +272,9 @@ on_both_backends! {
         let still = app.get_as(&member, &format!("/v1/meetings/changes?since={since}")).await.json();
         assert_eq!(change_of(&still, &kept).unwrap()["change"], "updated");
         anonymous(&app, "/v1/meetings/changes?cursor=garbage").await.assert_problem(400, "bad-request");
+        let wrong_method = app.send(&owner, Method::PATCH, "/v1/meetings/changes", json!({})).await;
+        wrong_method.assert_problem(405, "method-not-allowed");
+        assert_eq!(wrong_method.header("allow"), Some("GET"));
         anonymous(&app, "/v1/meetings/changes?limit=0").await.assert_problem(422, "validation");
     }
 }
