@@ -118,7 +118,7 @@ fn hh_mm(time: NaiveTime) -> String {
 
 /// The feed entry for a meeting, if the format can carry it: weekly every week (the format
 /// has no other rhythm), not ended, and, online, only with links the group made public.
-fn entry(listed: ListedMeeting, today: chrono::NaiveDate) -> Option<MeetingGuideMeeting> {
+fn entry(listed: ListedMeeting, now: chrono::DateTime<Utc>) -> Option<MeetingGuideMeeting> {
     let ListedMeeting {
         meeting,
         group_name,
@@ -137,6 +137,7 @@ fn entry(listed: ListedMeeting, today: chrono::NaiveDate) -> Option<MeetingGuide
     else {
         return None;
     };
+    let today = now.with_timezone(&details.time_zone).date_naive();
     if details.schedule.ends_on.is_some_and(|end| end < today) {
         return None;
     }
@@ -226,11 +227,11 @@ pub async fn meeting_guide_feed(
     db: Data<Db>,
 ) -> Result<Tagged<Vec<MeetingGuideMeeting>>, ApiError> {
     let listed = db.run(|c| Ok(meetings::public(c)?)).await?;
-    let today = Utc::now().date_naive();
+    let now = Utc::now();
     Ok(Tagged(
         listed
             .into_iter()
-            .filter_map(|meeting| entry(meeting, today))
+            .filter_map(|meeting| entry(meeting, now))
             .collect(),
     ))
 }

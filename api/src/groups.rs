@@ -807,8 +807,9 @@ enum GroupCursor {
     Newest { i: Uuid },
     #[serde(rename = "r")]
     Relevance { h: bool, i: Uuid },
+    /// `d` holds the distance's bits: a float written as JSON text may not read back exactly.
     #[serde(rename = "d")]
-    Distance { d: f64, i: Uuid },
+    Distance { d: u64, i: Uuid },
 }
 
 impl GroupCursor {
@@ -825,7 +826,7 @@ impl GroupCursor {
                 i,
             },
             GroupSort::Distance => Self::Distance {
-                d: distance.unwrap_or(f64::INFINITY),
+                d: distance.unwrap_or(f64::INFINITY).to_bits(),
                 i,
             },
         }
@@ -848,9 +849,9 @@ impl GroupCursor {
             (Self::Relevance { h: a, i: x }, Self::Relevance { h: b, i: y }) => {
                 b.cmp(a).then(y.cmp(x))
             }
-            (Self::Distance { d: a, i: x }, Self::Distance { d: b, i: y }) => {
-                a.total_cmp(b).then(x.cmp(y))
-            }
+            (Self::Distance { d: a, i: x }, Self::Distance { d: b, i: y }) => f64::from_bits(*a)
+                .total_cmp(&f64::from_bits(*b))
+                .then(x.cmp(y)),
             _ => Ordering::Equal,
         }
     }

@@ -27,16 +27,24 @@ pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
     let due = occurrences::stale(c, threshold, BATCH)?;
     let mut refreshed = 0;
     for (id, seen) in due {
-        let claimed = transaction(c, |c| {
-            if !occurrences::claim(c, id, seen, now + Duration::days(HORIZON_DAYS))? {
-                return Ok::<_, ApiError>(false);
-            }
+        // The horizon moves first, in its own statement: one node claims the meeting, and a
+        // meeting that fails to refresh waits for the next day instead of blocking every
+        // round behind it.
+        if !occurrences::claim(c, id, seen, now + Duration::days(HORIZON_DAYS))? {
+            continue;
+        }
+        let outcome = transaction(c, |c| {
             let meeting = meetings::get(c, id)?;
+            // Group, then meeting, then occurrences: the order every writer takes locks in.
+            groups::lock(c, meeting.group)?;
             let group = groups::get(c, meeting.group)?;
-            materialize(c, &meeting, &group)?;
-            Ok(true)
-        })?;
-        refreshed += usize::from(claimed);
+            let meeting = meetings::get(c, id)?;
+            materialize(c, &meeting, &group)
+        });
+        match outcome {
+            Ok(()) => refreshed += 1,
+            Err(error) => log::warn!("meeting {id}: occurrences not extended: {error}"),
+        }
     }
     Ok(refreshed)
 }

@@ -10,7 +10,7 @@ use hearth_domain::meeting::{
     OnlineAccess, ScheduledOccurrence, Venue,
 };
 use hearth_domain::meeting_type::MeetingType;
-use hearth_domain::schedule::{Day, Ordinal, Recurrence, Schedule};
+use hearth_domain::schedule::{Day, Ordinal, Recurrence, Schedule, check_instant};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::{DbConnection, meetings, occurrences};
 use serde::{Deserialize, Serialize};
@@ -764,7 +764,7 @@ pub async fn schedule_meeting(
     let reference = path.into_inner().group;
     let response = db
         .tx(move |c| {
-            let seen = seen(c, &reference, Some(&user))?;
+            let seen = seen_locked(c, &reference, Some(&user))?;
             seen.actor.may_edit(seen.group.profile.visibility)?;
             not_archived(&seen.group)?;
             let details = request.into_details(&seen.group.profile.languages)?;
@@ -1008,8 +1008,11 @@ pub async fn list_occurrences(
     Query(query): Query<OccurrencesQuery>,
     db: Data<Db>,
 ) -> Result<Tagged<OccurrencesResponse>, ApiError> {
-    let from = query.from.unwrap_or_else(Utc::now);
-    let to = query.to.unwrap_or(from + Duration::days(30));
+    let from = check_instant(query.from.unwrap_or_else(Utc::now), "from")?;
+    let to = match query.to {
+        Some(to) => check_instant(to, "to")?,
+        None => from + Duration::days(30),
+    };
     if to <= from || to - from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(DomainError::Invalid {
             field: "to".to_owned(),
@@ -1178,7 +1181,7 @@ pub struct SearchMeetingsQuery {
     /// window in progress with `in_progress`).
     pub starts_after: Option<DateTime<Utc>>,
     /// Occurrences starting before this instant (default: 7 days after `starts_after`; at
-    /// most 60 days ahead, the materialised horizon).
+    /// most 59 days ahead, within the materialised horizon).
     pub starts_before: Option<DateTime<Utc>>,
     /// Only occurrences under way now (started, not yet ended).
     pub in_progress: Option<bool>,
@@ -1264,7 +1267,8 @@ enum SearchCursor {
     },
     #[serde(rename = "d")]
     Distance {
-        k: f64,
+        /// The distance's bits: a float written as JSON text may not read back exactly.
+        k: u64,
         t: DateTime<Utc>,
         m: Uuid,
         d: NaiveDate,
@@ -1327,19 +1331,22 @@ impl SearchMeetingsQuery {
             e.push(invalid("radius_km", "must be 0.1 to 500, with near"));
         }
         let in_progress = self.in_progress.unwrap_or(false);
-        let starts_after = self.starts_after.unwrap_or(if in_progress {
-            now - Duration::minutes(i64::from(domain::MAX_DURATION_MINUTES))
-        } else {
-            now
-        });
-        let starts_before = self
-            .starts_before
-            .unwrap_or(starts_after + Duration::days(7));
-        let horizon = now + Duration::days(HORIZON_DAYS);
-        if starts_before <= starts_after || starts_before > horizon + Duration::days(1) {
+        let starts_after = match self.starts_after {
+            Some(at) => check_instant(at, "starts_after")?,
+            None if in_progress => now - Duration::minutes(i64::from(domain::MAX_DURATION_MINUTES)),
+            None => now,
+        };
+        let starts_before = match self.starts_before {
+            Some(at) => check_instant(at, "starts_before")?,
+            None => starts_after + Duration::days(7),
+        };
+        // A day short of what is materialised, so that a window never reaches past it while
+        // the background job catches up.
+        let searchable = now + Duration::days(HORIZON_DAYS - 1);
+        if starts_before <= starts_after || starts_before > searchable {
             e.push(invalid(
                 "starts_before",
-                "must be after starts_after and at most 60 days ahead",
+                "must be after starts_after and at most 59 days ahead",
             ));
         }
         let sort = self.sort.unwrap_or(MeetingSort::Start);
@@ -1473,7 +1480,7 @@ impl MeetingSearch {
                     all.retain(|found| {
                         let own = key(found);
                         own.0
-                            .total_cmp(k)
+                            .total_cmp(&f64::from_bits(*k))
                             .then((own.1, own.2, own.3).cmp(&(*t, *m, *d)))
                             == std::cmp::Ordering::Greater
                     });
@@ -1491,7 +1498,7 @@ impl MeetingSearch {
                     d: last.scheduled_on,
                 },
                 MeetingSort::Distance => SearchCursor::Distance {
-                    k: distance(last).unwrap_or(f64::INFINITY),
+                    k: distance(last).unwrap_or(f64::INFINITY).to_bits(),
                     t: last.starts_at,
                     m: last.meeting.0,
                     d: last.scheduled_on,

@@ -117,6 +117,25 @@ pub struct Schedule {
     pub ends_on: Option<NaiveDate>,
 }
 
+/// Earliest year a schedule or a time window may name.
+pub const MIN_YEAR: i32 = 1900;
+/// Latest year a schedule or a time window may name.
+pub const MAX_YEAR: i32 = 2200;
+
+/// Refuses instants outside the years 1900 to 2200, so that date arithmetic on them cannot
+/// overflow.
+pub fn check_instant(at: DateTime<Utc>, field: &str) -> Result<DateTime<Utc>, DomainError> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&at.year()) {
+        Ok(at)
+    } else {
+        Err(DomainError::Invalid {
+            field: field.to_owned(),
+            code: "range",
+            message: "must be in the years 1900 to 2200".to_owned(),
+        })
+    }
+}
+
 /// Most weeks between two meetings of a weekly schedule.
 pub const MAX_WEEK_INTERVAL: u32 = 52;
 
@@ -141,6 +160,13 @@ impl Schedule {
             if !(1..=MAX_WEEK_INTERVAL).contains(interval) {
                 return Err(invalid("schedule.interval", "must be 1 to 52 weeks"));
             }
+        }
+        let sane = |date: NaiveDate| (MIN_YEAR..=MAX_YEAR).contains(&date.year());
+        if !sane(starts_on) || ends_on.is_some_and(|end| !sane(end)) {
+            return Err(invalid(
+                "schedule.starts_on",
+                "dates must be in the years 1900 to 2200",
+            ));
         }
         if ends_on.is_some_and(|end| end < starts_on) {
             return Err(invalid("schedule.ends_on", "must not be before starts_on"));
@@ -545,6 +571,14 @@ mod tests {
                 )
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn dates_and_instants_stay_within_two_centuries_or_so() {
+        let far = NaiveDate::from_ymd_opt(-262_143, 1, 1).unwrap();
+        assert!(Schedule::new(Recurrence::Once, time(9, 0), far, None).is_err());
+        assert!(check_instant(DateTime::<Utc>::MIN_UTC, "from").is_err());
+        assert!(check_instant(utc(2026, 1, 1, 0, 0), "from").is_ok());
     }
 
     #[test]

@@ -457,8 +457,9 @@ pub struct MeetingChange {
     pub viewer_is_member: bool,
 }
 
-/// Meetings changed at or after `since`, oldest change first, after `after`: those of groups
-/// that were ever public, plus those of groups the viewer has any membership in.
+/// Meetings changed at or after `since` (or of a group whose membership of the viewer changed
+/// since), oldest change first, after `after`: those of groups that were ever public, plus
+/// those of groups the viewer has any membership in.
 pub fn changes(
     c: &mut DbConnection,
     viewer: Option<hearth_domain::account::AccountId>,
@@ -488,8 +489,22 @@ pub fn changes(
         ),
         None => query.filter(ever_public),
     };
-    if let Some(since) = since {
-        query = query.filter(meetings::updated_at.ge(to_db(since)));
+    match (since, viewer) {
+        // Joining or leaving changes which join links the viewer may read, in any group.
+        (Some(since), Some(viewer)) => {
+            query = query.filter(
+                meetings::updated_at
+                    .ge(to_db(since))
+                    .or(meetings::group_id.eq_any(
+                        group_memberships::table
+                            .filter(group_memberships::account_id.eq(viewer.to_string()))
+                            .filter(group_memberships::updated_at.ge(to_db(since)))
+                            .select(group_memberships::group_id),
+                    )),
+            );
+        }
+        (Some(since), None) => query = query.filter(meetings::updated_at.ge(to_db(since))),
+        (None, _) => {}
     }
     if let Some((at, id)) = after {
         let at = to_db(at);

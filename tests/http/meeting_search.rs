@@ -108,6 +108,20 @@ on_both_backends! {
         assert_eq!(titles(&second).len(), 1);
         assert_ne!(titles(&first), titles(&second));
 
+        let mut paged = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = search(&app, format!("{near}&radius_km=10&sort=distance&limit=1&{}{cursor}", window(6))).await.json();
+            paged.extend(titles(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(paged, ["Pronto en Midtown", "Soon in Brooklyn", "Later in Brooklyn"], "equal distances page by start");
+
+        search(&app, "starts_after=0001-01-01T00:00:00Z").await.assert_problem(422, "validation");
+        search(&app, &window(24 * 59 + 1)).await.assert_problem(422, "validation");
         search(&app, "radius_km=5").await.assert_problem(422, "validation");
         search(&app, "sort=distance").await.assert_problem(422, "validation");
         search(&app, &window(24 * 90)).await.assert_problem(422, "validation");

@@ -165,6 +165,9 @@ on_both_backends! {
         let mut long = hybrid("Too long");
         long["duration_minutes"] = json!(721);
         assert_eq!(field_of(reject(long).await), "duration_minutes");
+        let mut ancient = hybrid("Ancient");
+        ancient["schedule"]["starts_on"] = json!("1800-01-01");
+        assert_eq!(field_of(reject(ancient).await), "schedule.starts_on");
         let mut ends_early = hybrid("Ends before it starts");
         ends_early["schedule"]["ends_on"] = json!("2025-12-31");
         assert_eq!(field_of(reject(ends_early).await), "schedule.ends_on");
@@ -212,6 +215,7 @@ on_both_backends! {
         let again = Reply::of(app.request(Method::DELETE, &exception("2026-03-08")).insert_header(owner.bearer()).send()).await;
         again.assert_problem(404, "not-found");
         anonymous(&app, &format!("{path}/occurrences?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z")).await.assert_problem(422, "validation");
+        anonymous(&app, &format!("{path}/occurrences?from=0001-01-01T00:00:00Z")).await.assert_problem(422, "validation");
         anonymous(&app, &format!("{path}/occurrences?from=2026-01-01T00:00:00Z&to=2027-06-01T00:00:00Z")).await.assert_problem(422, "validation");
     }
 
@@ -263,6 +267,15 @@ on_both_backends! {
         let renamed = change_of(&later, &kept).unwrap();
         assert_eq!(renamed["meeting"]["title"], "Kept and renamed");
         assert_eq!(renamed["meeting"]["online"], Value::Null, "join links stay with members");
+        let newcomer = app.member("newcomer@example.org", "Newcomer").await;
+        let quiet_since = (chrono::Utc::now() + chrono::Duration::milliseconds(1)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let code = app.send(&owner, Method::POST, &format!("/v1/groups/{group}/invitations"), json!({})).await.json()["code"].as_str().unwrap().to_owned();
+        assert_eq!(app.join(&newcomer, &group, json!({"invitation": code})).await.status, 201);
+        let joined = app.get_as(&newcomer, &format!("/v1/meetings/changes?since={quiet_since}")).await.json();
+        assert_eq!(anonymous(&app, &format!("/v1/meetings/changes?since={quiet_since}")).await.json()["items"], json!([]));
+        assert_eq!(change_of(&joined, &kept).unwrap()["meeting"]["online"]["conference_url"], "https://meet.example.org/harbour",
+            "joining re-sends the group's meetings, now with their links");
         let for_member = app.get_as(&member, &format!("/v1/meetings/changes?since={since}")).await.json();
         assert_eq!(change_of(&for_member, &kept).unwrap()["meeting"]["online"]["conference_url"], "https://meet.example.org/harbour");
 
