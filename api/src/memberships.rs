@@ -741,7 +741,7 @@ pub async fn create_invitation(
             actor.may_moderate(group.profile.visibility)?;
             not_archived(&group)?;
             let invitation = Invitation {
-                id: InvitationId(Uuid::now_v7()),
+                id: InvitationId::new(),
                 group: group.id,
                 created_at: now,
                 expires_at: now + Duration::hours(i64::from(hours)),

@@ -135,7 +135,7 @@ pub async fn create_organization(
 ) -> Result<Created<OrganizationResponse>, ApiError> {
     policy::may_create_organization(user.platform_role())?;
     let org = Organization {
-        id: OrganizationId(Uuid::now_v7()),
+        id: OrganizationId::new(),
         name: policy::parse_organization_name(&request.name)?,
         kind: request.kind,
         created_at: Utc::now(),
@@ -494,7 +494,7 @@ pub async fn create_api_client(
     scopes.dedup();
     let now = Utc::now();
     let client = ApiClient {
-        id: ApiClientId(Uuid::now_v7()),
+        id: ApiClientId::new(),
         organization: org,
         name,
         scopes,

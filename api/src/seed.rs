@@ -361,7 +361,7 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
             )?);
         }
         let clinic = Organization {
-            id: OrganizationId(uuid::Uuid::now_v7()),
+            id: OrganizationId::new(),
             name: "Lakeside Recovery Clinic (fictional)".to_owned(),
             kind: OrganizationKind::Clinic,
             created_at: now,

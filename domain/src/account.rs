@@ -4,32 +4,13 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::DomainError;
+use crate::identifier::identifier;
 
-/// An account's public identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AccountId(pub Uuid);
-
-impl AccountId {
-    /// A fresh, time-ordered identifier.
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for AccountId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// An account's public identifier.
+    pub struct AccountId;
 }
 
 /// A platform-wide role. Roles in groups and organisations live with those.

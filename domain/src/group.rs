@@ -1,39 +1,18 @@
 //! Peer support groups: what they are about, who may find them, and the values that describe
 //! them.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::DomainError;
 use crate::account::{Email, Locale, parse_time_zone};
+use crate::identifier::identifier;
 use crate::organization::OrganizationId;
 use crate::vocabulary::vocabulary;
 
-/// A group's public identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GroupId(pub Uuid);
-
-impl GroupId {
-    /// A new, time-ordered id.
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for GroupId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for GroupId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// A group's public identifier.
+    pub struct GroupId;
 }
 
 vocabulary! {

@@ -6,6 +6,7 @@
 pub mod account;
 mod error;
 pub mod group;
+mod identifier;
 pub mod mail;
 pub mod meeting;
 pub mod meeting_type;

@@ -1,40 +1,18 @@
 //! Meetings of a group: where (a venue, a call, or both), when (a schedule in the meeting's own
 //! time zone), what kind (Meeting Guide types), and exceptions to single occurrences.
 
-use std::fmt;
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::DomainError;
 use crate::group::{GroupId, Point};
+use crate::identifier::identifier;
 use crate::meeting_type::MeetingType;
 use crate::schedule::{Occurrence, Schedule};
 use crate::vocabulary::vocabulary;
 
-/// A meeting's public identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MeetingId(pub Uuid);
-
-impl MeetingId {
-    /// A new, time-ordered id.
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for MeetingId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for MeetingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// A meeting's public identifier.
+    pub struct MeetingId;
 }
 
 vocabulary! {

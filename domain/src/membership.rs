@@ -1,39 +1,17 @@
 //! Belonging to a group: roles, the life of a membership, and who may see and do what.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::DomainError;
 use crate::account::{AccountId, PlatformRole};
 use crate::group::{GroupId, JoinPolicy, Visibility};
+use crate::identifier::identifier;
 use crate::vocabulary::vocabulary;
 
-/// A membership's public identifier: one per person and group, so it says nothing about the
-/// person's other groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MembershipId(pub Uuid);
-
-impl MembershipId {
-    /// A new, time-ordered id.
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for MembershipId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for MembershipId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// A membership's public identifier: one per person and group, so it says nothing about the
+    /// person's other groups.
+    pub struct MembershipId;
 }
 
 vocabulary! {
@@ -108,15 +86,9 @@ impl Membership {
     }
 }
 
-/// An invitation's public identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct InvitationId(pub Uuid);
-
-impl fmt::Display for InvitationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// An invitation's public identifier.
+    pub struct InvitationId;
 }
 
 /// A single-use invitation into a group. The code itself is stored only as a hash.

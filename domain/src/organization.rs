@@ -1,35 +1,21 @@
 //! Organisations (partner clinics, recovery community organisations), their people and their
 //! API clients, and who may do what with them.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::DomainError;
 use crate::account::{AccountId, PlatformRole};
+use crate::identifier::identifier;
 
-/// An organisation's public identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OrganizationId(pub Uuid);
-
-impl fmt::Display for OrganizationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// An organisation's public identifier.
+    pub struct OrganizationId;
 }
 
-/// An API client's public identifier (its `client_id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ApiClientId(pub Uuid);
-
-impl fmt::Display for ApiClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+identifier! {
+    /// An API client's public identifier (its `client_id`).
+    pub struct ApiClientId;
 }
 
 /// What kind of organisation it is.
