@@ -171,11 +171,11 @@ fn seed_demo(settings: &DatabaseSettings) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Seeded {} with {} fictional groups, {} accounts and {} memberships.\n\
+        "Seeded {} with {} fictional groups, {} meetings, {} accounts and {} memberships.\n\
          Log in (POST /v1/auth/token, or Authorize in Swagger UI):\n  \
          member:  {DEMO_EMAIL} / {DEMO_PASSWORD}\n  \
          admin:   {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}",
-        settings.url, seeded.groups, seeded.accounts, seeded.memberships
+        settings.url, seeded.groups, seeded.meetings, seeded.accounts, seeded.memberships
     )?;
     Ok(())
 }

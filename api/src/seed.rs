@@ -1,7 +1,7 @@
 //! `hearth seed --demo`: a small, realistic and entirely fictional data set, so that a developer
 //! opening Swagger UI can try every call at once.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use chrono_tz::America as Am;
 use chrono_tz::Pacific;
 use hearth_domain::Sensitive;
@@ -10,12 +10,20 @@ use hearth_domain::group::{
     Approach, Audience, ContactKind, FocusArea, Group, GroupId, GroupLocation, GroupProfile,
     JoinPolicy, NewcomerContact, Point, Slug, Visibility,
 };
+use hearth_domain::meeting::{
+    AttendanceMode, Meeting, MeetingDetails, MeetingId, OnlineAccess, Venue,
+};
+use hearth_domain::meeting_type::MeetingType;
 use hearth_domain::membership::{GroupRole, Membership, MembershipId, MembershipStatus};
 use hearth_domain::organization::{Organization, OrganizationId, OrganizationKind};
-use hearth_persistence::{DbConnection, accounts, groups, memberships, organizations, transaction};
+use hearth_domain::schedule::{Ordinal, Recurrence, Schedule};
+use hearth_persistence::{
+    DbConnection, accounts, groups, meetings, memberships, organizations, transaction,
+};
 
 use crate::credentials::hash_password_now;
 use crate::error::ApiError;
+use crate::meetings::materialize;
 
 /// The demo member's login.
 pub const DEMO_EMAIL: &str = "demo@hearth.example";
@@ -33,6 +41,8 @@ pub struct Seeded {
     pub groups: usize,
     /// Memberships made, requests included.
     pub memberships: usize,
+    /// Meetings made.
+    pub meetings: usize,
 }
 
 /// A US city with its time zone and a language often spoken there besides English.
@@ -380,6 +390,7 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
                     people[index % people.len()]
                 };
                 let group = group(c, theme, place, index, owner, &clinic, now)?;
+                meeting(c, &group, place, index, now)?;
                 made += 1;
                 memberships_made += 1;
                 let facilitator = if index == 1 {
@@ -437,6 +448,7 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
         Ok(Seeded {
             accounts: people.len() + 2,
             groups: made,
+            meetings: made,
             memberships: memberships_made,
         })
     })
@@ -528,6 +540,121 @@ fn group(
         created_at,
     )?;
     Ok(group)
+}
+
+/// One meeting per group: mostly weekly in the evening, some at breakfast or lunch, some
+/// monthly; in person, online or hybrid in turn.
+fn meeting(
+    c: &mut DbConnection,
+    group: &Group,
+    place: &City,
+    index: usize,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mode = [
+        AttendanceMode::InPerson,
+        AttendanceMode::Hybrid,
+        AttendanceMode::Online,
+    ][index % 3];
+    let days = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+    let recurrence = if index % 7 == 6 {
+        Recurrence::Monthly {
+            ordinal: Ordinal::First,
+            weekday: Weekday::Sat,
+        }
+    } else {
+        Recurrence::Weekly {
+            weekdays: vec![days[index % 7], days[(index + 3) % 7]],
+            interval: 1,
+        }
+    };
+    let hour = [19, 7, 12, 18, 20][index % 5];
+    let start_time = NaiveTime::from_hms_opt(hour, 0, 0).unwrap_or_default();
+    let schedule = Schedule::new(
+        recurrence,
+        start_time,
+        (now - Duration::days(30)).date_naive(),
+        None,
+    )?;
+    let slug = group.slug.as_str();
+    let venue = mode.has_venue().then(|| Venue {
+        name: Some(format!("{} Community Hall (fictional)", place.name)),
+        street: Some(format!("{} Main Street", 100 + index)),
+        locality: Some(place.name.to_owned()),
+        region: Some(place.region.to_owned()),
+        postal_code: None,
+        country: Some("US".to_owned()),
+        formatted_address: format!(
+            "{} Main Street, {}, {}, USA",
+            100 + index,
+            place.name,
+            place.region
+        ),
+        point: group.profile.location.as_ref().map_or(
+            Point {
+                latitude: place.latitude,
+                longitude: place.longitude,
+            },
+            |l| l.point,
+        ),
+        notes: Some("Side entrance; the room is signposted.".to_owned()),
+    });
+    let online = mode.is_online().then(|| OnlineAccess {
+        conference_url: Some(format!("https://meet.hearth.example/{slug}")),
+        conference_phone: None,
+        notes: None,
+    });
+    let types = [
+        vec![MeetingType::Open, MeetingType::Discussion],
+        vec![MeetingType::Closed, MeetingType::BigBook],
+        vec![
+            MeetingType::Open,
+            MeetingType::Speaker,
+            MeetingType::WheelchairAccess,
+        ],
+    ][index % 3]
+        .clone();
+    let meeting = Meeting {
+        id: MeetingId::new(),
+        group: group.id,
+        details: MeetingDetails {
+            title: format!(
+                "{} {}",
+                group.profile.name,
+                if hour < 11 {
+                    "Morning"
+                } else if hour < 15 {
+                    "Lunchtime"
+                } else {
+                    "Evening"
+                }
+            ),
+            mode,
+            venue,
+            online,
+            time_zone: place.time_zone,
+            duration_minutes: if index.is_multiple_of(4) { 90 } else { 60 },
+            types,
+            languages: group.profile.languages.clone(),
+            capacity: None,
+            schedule,
+            public_links: index.is_multiple_of(2),
+        }
+        .check()?,
+        created_at: group.created_at,
+        updated_at: group.created_at,
+        deleted_at: None,
+    };
+    meetings::insert(c, &meeting)?;
+    materialize(c, &meeting, group)
 }
 
 fn join(

@@ -34,5 +34,12 @@ on_both_backends! {
         let zones: std::collections::BTreeSet<String> = Reply::of(app.get("/v1/groups?limit=100").send()).await.json()["items"]
             .as_array().unwrap().iter().map(|g| g["time_zone"].as_str().unwrap().to_owned()).collect();
         assert!(zones.len() >= 6, "several US time zones: {zones:?}");
+
+        assert_eq!(seeded.meetings, 36);
+        let soon = Reply::of(app.get("/v1/meetings?limit=100").send()).await;
+        assert_eq!(soon.status, 200, "{}", soon.text());
+        assert!(soon.json()["items"].as_array().unwrap().len() >= 20, "a week of meetings to find");
+        let feed = Reply::of(app.get("/v1/feeds/meeting-guide.json").send()).await.json();
+        assert!(feed.as_array().unwrap().len() >= 10, "weekly public meetings in the feed");
     }
 }
