@@ -868,6 +868,7 @@ impl GroupCursor {
 
 /// A page of groups.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193aa8e-8f5a-7c3e-9d2b-4a1f0e6c8b7d", "slug": "harbour-lights", "name": "Harbour Lights", "description": "", "focus_areas": ["alcohol"], "approach": "twelve_step", "audiences": [], "languages": ["en"], "visibility": "public", "join_policy": "open", "capacity": null, "member_count": 12, "organization_id": null, "newcomer_contact": null, "location": {"latitude": 40.6782, "longitude": -73.9442, "locality": "Brooklyn", "region": "NY", "country": "US"}, "time_zone": "America/New_York", "created_at": "2026-11-27T08:00:00Z", "updated_at": "2026-11-27T08:00:00Z", "archived_at": null, "distance_km": 4.21}], "next_cursor": "eyJzIjoiZCJ9"}))]
 pub struct GroupPage {
     /// The groups of this page.
     pub items: Vec<GroupResponse>,
@@ -1105,6 +1106,7 @@ pub enum ChangeKind {
 
 /// One change in the sync feed.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193aa8e-8f5a-7c3e-9d2b-4a1f0e6c8b7d", "change": "removed", "changed_at": "2026-11-27T09:00:00Z", "group": null}))]
 pub struct GroupChange {
     /// The group's id.
     pub id: Uuid,

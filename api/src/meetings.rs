@@ -222,6 +222,7 @@ pub struct UpdateMeetingRequest {
 
 /// The next (or current) occurrence of a meeting.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"scheduled_on": "2026-12-01", "start": "2026-12-02T00:00:00Z", "end": "2026-12-02T01:00:00Z", "local_start": "2026-12-01T19:00:00", "local_end": "2026-12-01T20:00:00", "cancelled": false, "moved": false, "note": null}))]
 pub struct OccurrenceResponse {
     /// The local date it is scheduled on: its identity, even when moved.
     pub scheduled_on: NaiveDate,
@@ -976,6 +977,13 @@ pub struct OccurrencesQuery {
 
 /// The occurrences of a meeting in a window.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "time_zone": "America/New_York",
+    "items": [
+        {"scheduled_on": "2026-03-08", "start": "2026-03-08T23:00:00Z", "end": "2026-03-09T00:00:00Z", "local_start": "2026-03-08T19:00:00", "local_end": "2026-03-08T20:00:00", "cancelled": true, "moved": false, "note": "Hall closed"},
+        {"scheduled_on": "2026-03-15", "start": "2026-03-17T22:30:00Z", "end": "2026-03-17T23:30:00Z", "local_start": "2026-03-17T18:30:00", "local_end": "2026-03-17T19:30:00", "cancelled": false, "moved": true, "note": null}
+    ]
+}))]
 pub struct OccurrencesResponse {
     /// The zone the local times are in.
     pub time_zone: String,
@@ -1058,6 +1066,7 @@ pub struct ExceptionRequest {
 
 /// An exception to one occurrence.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"date": "2026-03-10", "cancelled": false, "moved_to": "2026-03-12T18:00:00", "note": "Thursday this week"}))]
 pub struct ExceptionResponse {
     /// The local date the occurrence is scheduled on.
     pub date: NaiveDate,
@@ -1233,6 +1242,12 @@ pub enum MeetingSort {
 
 /// One occurrence found by a search, with its meeting.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "occurrence": {"scheduled_on": "2026-11-27", "start": "2026-11-28T00:00:00Z", "end": "2026-11-28T01:00:00Z", "local_start": "2026-11-27T19:00:00", "local_end": "2026-11-27T20:00:00", "cancelled": false, "moved": false, "note": null},
+    "in_progress": false,
+    "distance_km": 2.35,
+    "meeting": {"id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "group_id": "0193aa8e-8f5a-7c3e-9d2b-4a1f0e6c8b7d", "title": "Tuesday Night Big Book", "attendance_mode": "in_person", "venue": {"formatted_address": "12 Harbour St, Brooklyn, NY 11201, USA", "latitude": 40.6943, "longitude": -73.9903}, "online": null, "online_hidden": false, "time_zone": "America/New_York", "duration_minutes": 60, "types": ["B", "O"], "languages": ["en"], "capacity": null, "schedule": {"frequency": "weekly", "weekdays": ["friday"], "interval": 1, "start_time": "19:00", "starts_on": "2026-01-02"}, "public_links": false, "next_occurrence": null, "created_at": "2026-11-27T08:00:00Z", "updated_at": "2026-11-27T08:00:00Z"}
+}))]
 pub struct MeetingSearchItem {
     /// The occurrence.
     pub occurrence: OccurrenceResponse,
@@ -1548,6 +1563,7 @@ impl MeetingSearch {
 
 /// One change in the meetings' sync feed.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "change": "removed", "changed_at": "2026-11-27T09:00:00Z", "meeting": null}))]
 pub struct MeetingChange {
     /// The meeting's id.
     pub id: Uuid,

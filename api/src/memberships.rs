@@ -213,6 +213,7 @@ pub struct MyMembershipResponse {
 
 /// Enough of a group to show it in a list and fetch the rest.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193aa8e-8f5a-7c3e-9d2b-4a1f0e6c8b7d", "slug": "harbour-lights-women-in-recovery", "name": "Harbour Lights Women in Recovery"}))]
 pub struct GroupSummary {
     /// Its id.
     pub id: Uuid,
