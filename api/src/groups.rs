@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{Either, HttpResponse, delete, get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
-use hearth_domain::account::PlatformRole;
+use hearth_domain::account::{PlatformRole, parse_time_zone};
 use hearth_domain::group::{
     self as domain, Approach, Audience, ContactKind, FocusArea, Group, GroupId, GroupLocation,
     GroupProfile, JoinPolicy, NewcomerContact, Point, Slug, Visibility,
@@ -421,7 +421,7 @@ impl CreateGroupRequest {
             location: self.location.and_then(|body| keep(e, location(body))),
             time_zone: self
                 .time_zone
-                .and_then(|raw| keep(e, domain::parse_group_time_zone(&raw))),
+                .and_then(|raw| keep(e, parse_time_zone(&raw))),
         };
         let slug = self.slug.and_then(|raw| keep(e, Slug::parse(&raw)));
         if errors.is_empty() {
@@ -490,7 +490,7 @@ impl UpdateGroupRequest {
             p.location = body.and_then(|body| keep(e, location(body)));
         }
         if let Some(zone) = self.time_zone {
-            p.time_zone = zone.and_then(|raw| keep(e, domain::parse_group_time_zone(&raw)));
+            p.time_zone = zone.and_then(|raw| keep(e, parse_time_zone(&raw)));
         }
         let slug = self.slug.and_then(|raw| keep(e, Slug::parse(&raw)));
         if errors.is_empty() {

@@ -4,6 +4,7 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use hearth_domain::DomainError;
+use hearth_domain::account::parse_time_zone;
 use hearth_domain::group::{self as group_domain, Group, Point, Visibility};
 use hearth_domain::meeting::{
     self as domain, AttendanceMode, Meeting, MeetingDetails, MeetingException, MeetingId,
@@ -530,10 +531,6 @@ fn title(raw: &str) -> Result<String, DomainError> {
     Ok(title.to_owned())
 }
 
-fn time_zone(raw: &str) -> Result<chrono_tz::Tz, DomainError> {
-    group_domain::parse_group_time_zone(raw)
-}
-
 fn types(codes: &[String]) -> Result<Vec<MeetingType>, DomainError> {
     let mut values = Vec::with_capacity(codes.len());
     for (at, code) in codes.iter().enumerate() {
@@ -570,7 +567,7 @@ impl CreateMeetingRequest {
             mode: self.attendance_mode,
             venue: self.venue.and_then(|v| keep(e, venue(v))),
             online: self.online.and_then(|o| keep(e, online(o))),
-            time_zone: keep(e, time_zone(&self.time_zone)).unwrap_or(chrono_tz::UTC),
+            time_zone: keep(e, parse_time_zone(&self.time_zone)).unwrap_or(chrono_tz::UTC),
             duration_minutes: self.duration_minutes.unwrap_or(60),
             types: keep(e, types(&self.types)).unwrap_or_default(),
             languages: keep(
@@ -610,7 +607,7 @@ impl UpdateMeetingRequest {
         if let Some(body) = self.online {
             d.online = body.and_then(|o| keep(e, online(o)));
         }
-        if let Some(zone) = self.time_zone.and_then(|z| keep(e, time_zone(&z))) {
+        if let Some(zone) = self.time_zone.and_then(|z| keep(e, parse_time_zone(&z))) {
             d.time_zone = zone;
         }
         if let Some(minutes) = self.duration_minutes {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::DomainError;
-use crate::account::{Email, Locale, parse_time_zone};
+use crate::account::{Email, Locale};
 use crate::identifier::identifier;
 use crate::organization::OrganizationId;
 use crate::vocabulary::vocabulary;
@@ -625,11 +625,6 @@ pub fn parse_location(
         region: place(region, "location.region")?,
         country,
     })
-}
-
-/// Checks a group's home time zone.
-pub fn parse_group_time_zone(raw: &str) -> Result<chrono_tz::Tz, DomainError> {
-    parse_time_zone(raw)
 }
 
 /// Text a search matches against, lower-cased, so both databases compare it the same way.

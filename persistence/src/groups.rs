@@ -13,6 +13,7 @@ use hearth_domain::membership::MembershipStatus;
 use hearth_domain::organization::OrganizationId;
 
 use crate::ids::parse_id;
+use crate::like;
 use crate::schema::{group_memberships, group_slugs, group_tags, support_groups};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -21,7 +22,7 @@ type Backend = <DbConnection as Connection>::Backend;
 type Condition =
     Box<dyn BoxableExpression<support_groups::table, Backend, SqlType = diesel::sql_types::Bool>>;
 
-const FOCUS: &str = "focus";
+pub(crate) const FOCUS: &str = "focus";
 const AUDIENCE: &str = "audience";
 const LANGUAGE: &str = "language";
 
@@ -485,14 +486,6 @@ pub fn name_holds(group: &Group, terms: &[String]) -> bool {
     terms.iter().all(|term| name.contains(term.as_str()))
 }
 
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 fn name_holds_terms(terms: &[String]) -> Condition {
     terms.iter().fold(
         Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("(1 = 1)")) as Condition,
@@ -500,7 +493,7 @@ fn name_holds_terms(terms: &[String]) -> Condition {
             Box::new(
                 all.and(
                     support_groups::name_key
-                        .like(like_pattern(term))
+                        .like(like::containing(term))
                         .escape('\\'),
                 ),
             )
@@ -545,7 +538,7 @@ pub fn search(
     for term in &filter.terms {
         query = query.filter(
             support_groups::search_text
-                .like(like_pattern(term))
+                .like(like::containing(term))
                 .escape('\\'),
         );
     }
@@ -573,7 +566,7 @@ pub fn search(
                 .filter(group_tags::kind.eq(LANGUAGE))
                 .filter(
                     group_tags::value.eq(language.clone()).or(group_tags::value
-                        .like(format!("{}-%", like_pattern(language).trim_matches('%')))
+                        .like(format!("{}-%", like::escape(language)))
                         .escape('\\')),
                 )
                 .select(group_tags::group_id);

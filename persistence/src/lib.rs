@@ -9,6 +9,7 @@ mod error;
 pub mod groups;
 pub mod health;
 mod ids;
+mod like;
 pub mod login_failures;
 pub mod meetings;
 pub mod memberships;

@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
-use hearth_domain::group::{GroupId, Point};
+use hearth_domain::group::{GroupId, Point, Visibility};
 use hearth_domain::meeting::{
     AttendanceMode, Meeting, MeetingDetails, MeetingException, MeetingId, OnlineAccess, Venue,
 };
 use hearth_domain::meeting_type::MeetingType;
+use hearth_domain::membership::MembershipStatus;
 use hearth_domain::schedule::{Ordinal, Recurrence, Schedule};
 
 use crate::ids::parse_id;
@@ -400,7 +401,7 @@ pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceErr
         .inner_join(support_groups::table)
         .filter(meetings::deleted_at.is_null())
         .filter(support_groups::archived_at.is_null())
-        .filter(support_groups::visibility.eq("public"))
+        .filter(support_groups::visibility.eq(Visibility::Public.as_str()))
         .order(meetings::id.asc())
         .select((
             MeetingRow::as_select(),
@@ -522,7 +523,7 @@ pub fn changes(
     let member_of: Vec<String> = match viewer {
         Some(viewer) => group_memberships::table
             .filter(group_memberships::account_id.eq(viewer.to_string()))
-            .filter(group_memberships::status.eq("active"))
+            .filter(group_memberships::status.eq(MembershipStatus::Active.as_str()))
             .filter(group_memberships::group_id.eq_any(groups))
             .select(group_memberships::group_id)
             .load(c)?,
@@ -533,7 +534,7 @@ pub fn changes(
             let viewer_is_member = member_of.contains(&row.group_id);
             Ok(MeetingChange {
                 meeting: row.into_meeting()?,
-                group_public: visibility == "public",
+                group_public: visibility == Visibility::Public.as_str(),
                 group_archived: archived,
                 viewer_is_member,
             })

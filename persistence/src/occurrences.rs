@@ -9,6 +9,7 @@ use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingException, MeetingI
 use hearth_domain::meeting_type::MeetingType;
 
 use crate::ids::parse_id;
+use crate::like;
 use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -199,12 +200,6 @@ type ExceptionRow = (
 /// Where a page continues: after this start, meeting and date.
 pub type OccurrencePosition = (DateTime<Utc>, MeetingId, NaiveDate);
 
-fn like_escaped(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// Listed, not cancelled occurrences matching `filter`, by start, meeting and date, after
 /// `after`; `limit` of them, or every match when `None` (for sorting by distance).
 pub fn search(
@@ -250,7 +245,7 @@ pub fn search(
     for code in &filter.types {
         query = query.filter(
             o::types
-                .like(format!("%,{},%", like_escaped(code.as_str())))
+                .like(format!("%,{},%", like::escape(code.as_str())))
                 .escape('\\'),
         );
     }
@@ -263,7 +258,7 @@ pub fn search(
                 >,
         > = Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("(1 = 0)"));
         for language in &filter.languages {
-            let tag = like_escaped(language);
+            let tag = like::escape(language);
             any = Box::new(
                 any.or(o::languages.like(format!("%,{tag},%")).escape('\\'))
                     .or(o::languages.like(format!("%,{tag}-%")).escape('\\')),
@@ -301,7 +296,7 @@ pub fn search(
         query = query.filter(
             o::group_id.eq_any(
                 group_tags::table
-                    .filter(group_tags::kind.eq("focus"))
+                    .filter(group_tags::kind.eq(crate::groups::FOCUS))
                     .filter(group_tags::value.eq_any(values))
                     .select(group_tags::group_id),
             ),
