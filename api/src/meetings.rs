@@ -2,16 +2,18 @@
 
 use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::account::parse_time_zone;
 use hearth_domain::group::{self as group_domain, Group, Point, Visibility};
 use hearth_domain::meeting::{
     self as domain, AttendanceMode, Meeting, MeetingDetails, MeetingException, MeetingId,
-    OnlineAccess, ScheduledOccurrence, Venue,
+    OnlineAccess, ScheduledOccurrence, Venue, VenueInput,
 };
 use hearth_domain::meeting_type::MeetingType;
-use hearth_domain::schedule::{Day, Ordinal, Recurrence, Schedule, check_instant};
+use hearth_domain::schedule::{
+    Day, Ordinal, Recurrence, Schedule, check_instant, parse_local_time,
+};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::{DbConnection, meetings, occurrences};
 use serde::{Deserialize, Serialize};
@@ -410,95 +412,13 @@ impl MeetingResponse {
     }
 }
 
-fn text(raw: Option<String>, field: &str, max: usize) -> Result<Option<String>, DomainError> {
-    let Some(value) = raw.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(DomainError::Invalid {
-            field: field.to_owned(),
-            code: "length",
-            message: format!("must be at most {max} characters of text"),
-        });
-    }
-    Ok(Some(value))
-}
-
-fn venue(body: VenueBody) -> Result<Venue, DomainError> {
-    let formatted_address = text(Some(body.formatted_address), "venue.formatted_address", 300)?
-        .ok_or_else(|| DomainError::Invalid {
-            field: "venue.formatted_address".to_owned(),
-            code: "required",
-            message: "must not be empty".to_owned(),
-        })?;
-    let place = group_domain::parse_location(
-        body.latitude,
-        body.longitude,
-        body.locality.as_deref(),
-        body.region.as_deref(),
-        body.country.as_deref(),
-    )
-    .map_err(|error| match error {
-        DomainError::Invalid {
-            field,
-            code,
-            message,
-        } => DomainError::Invalid {
-            field: field.replace("location", "venue"),
-            code,
-            message,
-        },
-        other => other,
-    })?;
-    Ok(Venue {
-        name: text(body.name, "venue.name", 200)?,
-        street: text(body.street, "venue.street", 200)?,
-        locality: place.locality,
-        region: place.region,
-        postal_code: text(body.postal_code, "venue.postal_code", 20)?,
-        country: place.country,
-        formatted_address,
-        point: Point::new(body.latitude, body.longitude, "venue")?,
-        notes: text(body.notes, "venue.notes", 500)?,
-    })
-}
-
-fn online(body: OnlineBody) -> Result<OnlineAccess, DomainError> {
-    let url = text(body.conference_url, "online.conference_url", 500)?;
-    if let Some(url) = &url {
-        group_domain::NewcomerContact::parse(group_domain::ContactKind::Url, url).map_err(
-            |_| DomainError::Invalid {
-                field: "online.conference_url".to_owned(),
-                code: "url",
-                message: "must be an https URL".to_owned(),
-            },
-        )?;
-    }
-    let phone = text(body.conference_phone, "online.conference_phone", 30)?;
-    if let Some(phone) = &phone {
-        group_domain::NewcomerContact::parse(group_domain::ContactKind::Phone, phone).map_err(
-            |_| DomainError::Invalid {
-                field: "online.conference_phone".to_owned(),
-                code: "phone",
-                message: "must be a phone number of 7 to 15 digits".to_owned(),
-            },
-        )?;
-    }
-    Ok(OnlineAccess {
-        conference_url: url,
-        conference_phone: phone,
-        notes: text(body.notes, "online.notes", 500)?,
-    })
-}
-
 fn schedule(body: ScheduleBody) -> Result<Schedule, DomainError> {
     let invalid = |field: &str, message: &str| DomainError::Invalid {
         field: format!("schedule.{field}"),
         code: "schedule",
         message: message.to_owned(),
     };
-    let start_time = NaiveTime::parse_from_str(&body.start_time, "%H:%M")
-        .map_err(|_| invalid("start_time", "must be HH:MM, such as 19:00"))?;
+    let start_time = parse_local_time(&body.start_time, "schedule.start_time")?;
     let recurrence = match body.frequency {
         Frequency::Once => Recurrence::Once,
         Frequency::Weekly => Recurrence::Weekly {
@@ -518,58 +438,18 @@ fn schedule(body: ScheduleBody) -> Result<Schedule, DomainError> {
     Schedule::new(recurrence, start_time, body.starts_on, body.ends_on)
 }
 
-fn title(raw: &str) -> Result<String, DomainError> {
-    let title = raw.trim();
-    let chars = title.chars().count();
-    if !(3..=120).contains(&chars) || title.chars().any(char::is_control) {
-        return Err(DomainError::Invalid {
-            field: "title".to_owned(),
-            code: "length",
-            message: "must be 3 to 120 characters".to_owned(),
-        });
-    }
-    Ok(title.to_owned())
-}
-
-fn types(codes: &[String]) -> Result<Vec<MeetingType>, DomainError> {
-    let mut values = Vec::with_capacity(codes.len());
-    for (at, code) in codes.iter().enumerate() {
-        let known = MeetingType::parse(code).ok_or_else(|| DomainError::Invalid {
-            field: format!("types[{at}]"),
-            code: "type",
-            message: if code == "ONL" {
-                "ONL follows from attendance_mode; do not send it".to_owned()
-            } else {
-                format!("`{code}` is not a Meeting Guide type code")
-            },
-        })?;
-        values.push(known);
-    }
-    let mut sorted = values.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() != values.len() || sorted.len() > 20 {
-        return Err(DomainError::Invalid {
-            field: "types".to_owned(),
-            code: "tags",
-            message: "must hold at most 20 codes, each once".to_owned(),
-        });
-    }
-    Ok(sorted)
-}
-
 impl CreateMeetingRequest {
     fn into_details(self, group_languages: &[String]) -> Result<MeetingDetails, ApiError> {
         let mut errors = Vec::new();
         let e = &mut errors;
         let details = MeetingDetails {
-            title: keep(e, title(&self.title)).unwrap_or_default(),
+            title: keep(e, domain::parse_title(&self.title)).unwrap_or_default(),
             mode: self.attendance_mode,
-            venue: self.venue.and_then(|v| keep(e, venue(v))),
-            online: self.online.and_then(|o| keep(e, online(o))),
+            venue: self.venue.and_then(|v| keep(e, venue(&v))),
+            online: self.online.and_then(|o| keep(e, online(&o))),
             time_zone: keep(e, parse_time_zone(&self.time_zone)).unwrap_or(chrono_tz::UTC),
             duration_minutes: self.duration_minutes.unwrap_or(60),
-            types: keep(e, types(&self.types)).unwrap_or_default(),
+            types: keep(e, domain::parse_types(&self.types)).unwrap_or_default(),
             languages: keep(
                 e,
                 group_domain::parse_languages(
@@ -595,17 +475,17 @@ impl UpdateMeetingRequest {
     fn apply(self, mut d: MeetingDetails) -> Result<MeetingDetails, ApiError> {
         let mut errors = Vec::new();
         let e = &mut errors;
-        if let Some(value) = self.title.and_then(|t| keep(e, title(&t))) {
+        if let Some(value) = self.title.and_then(|t| keep(e, domain::parse_title(&t))) {
             d.title = value;
         }
         if let Some(mode) = self.attendance_mode {
             d.mode = mode;
         }
         if let Some(body) = self.venue {
-            d.venue = body.and_then(|v| keep(e, venue(v)));
+            d.venue = body.and_then(|v| keep(e, venue(&v)));
         }
         if let Some(body) = self.online {
-            d.online = body.and_then(|o| keep(e, online(o)));
+            d.online = body.and_then(|o| keep(e, online(&o)));
         }
         if let Some(zone) = self.time_zone.and_then(|z| keep(e, parse_time_zone(&z))) {
             d.time_zone = zone;
@@ -613,7 +493,7 @@ impl UpdateMeetingRequest {
         if let Some(minutes) = self.duration_minutes {
             d.duration_minutes = minutes;
         }
-        if let Some(codes) = self.types.and_then(|t| keep(e, types(&t))) {
+        if let Some(codes) = self.types.and_then(|t| keep(e, domain::parse_types(&t))) {
             d.types = codes;
         }
         if let Some(languages) = self
@@ -636,6 +516,29 @@ impl UpdateMeetingRequest {
         }
         Ok(d.check()?)
     }
+}
+
+fn venue(body: &VenueBody) -> Result<Venue, DomainError> {
+    Venue::parse(VenueInput {
+        name: body.name.as_deref(),
+        street: body.street.as_deref(),
+        locality: body.locality.as_deref(),
+        region: body.region.as_deref(),
+        postal_code: body.postal_code.as_deref(),
+        country: body.country.as_deref(),
+        formatted_address: &body.formatted_address,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        notes: body.notes.as_deref(),
+    })
+}
+
+fn online(body: &OnlineBody) -> Result<OnlineAccess, DomainError> {
+    OnlineAccess::parse(
+        body.conference_url.as_deref(),
+        body.conference_phone.as_deref(),
+        body.notes.as_deref(),
+    )
 }
 
 /// A meeting in a path.
@@ -1116,7 +1019,7 @@ pub async fn put_meeting_exception(
                     scheduled_on: date,
                     cancelled: request.cancelled,
                     moved_to: request.moved_to,
-                    note: text(request.note, "note", 500)?,
+                    note: group_domain::parse_text(request.note.as_deref(), "note", 500)?,
                 },
             )?;
             let now = Utc::now();
@@ -1367,17 +1270,8 @@ impl SearchMeetingsQuery {
         }
         let minute = |raw: &Option<String>, field: &str, e: &mut Vec<DomainError>| {
             raw.as_deref()
-                .and_then(|text| match NaiveTime::parse_from_str(text, "%H:%M") {
-                    Ok(time) => Some(time.hour() * 60 + time.minute()),
-                    Err(_) => {
-                        e.push(DomainError::Invalid {
-                            field: field.to_owned(),
-                            code: "time",
-                            message: "must be HH:MM, such as 18:00".to_owned(),
-                        });
-                        None
-                    }
-                })
+                .and_then(|text| keep(e, parse_local_time(text, field)))
+                .map(|time| time.hour() * 60 + time.minute())
         };
         let from_minute = minute(&self.time_from, "time_from", e);
         let to_minute = minute(&self.time_to, "time_to", e);

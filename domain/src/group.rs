@@ -152,20 +152,8 @@ impl NewcomerContact {
         let value = raw.trim();
         let valid = match kind {
             ContactKind::Email => Email::parse(value).is_ok(),
-            ContactKind::Phone => {
-                let digits = value.chars().filter(char::is_ascii_digit).count();
-                (7..=15).contains(&digits)
-                    && value.len() <= 30
-                    && value
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-            }
-            ContactKind::Url => {
-                value.starts_with("https://")
-                    && value.len() <= 500
-                    && value.len() > "https://".len()
-                    && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-            }
+            ContactKind::Phone => is_phone(value),
+            ContactKind::Url => is_https_url(value),
         };
         if !valid {
             return Err(invalid(
@@ -593,18 +581,34 @@ pub fn parse_location(
     region: Option<&str>,
     country: Option<&str>,
 ) -> Result<GroupLocation, DomainError> {
-    let place = |raw: Option<&str>, field: &str| {
-        raw.map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(|text| {
-                if text.chars().count() > limits::PLACE_MAX || text.chars().any(char::is_control) {
-                    Err(invalid(field, "length", "must be at most 100 characters"))
-                } else {
-                    Ok(text.to_owned())
-                }
-            })
-            .transpose()
-    };
+    let place = parse_place("location", locality, region, country)?;
+    Ok(GroupLocation {
+        point: Point::new(latitude, longitude, "location")?,
+        locality: place.locality,
+        region: place.region,
+        country: place.country,
+    })
+}
+
+/// A town, a region and a country code, each checked, for fields under `prefix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Town or city.
+    pub locality: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, upper-cased.
+    pub country: Option<String>,
+}
+
+/// Checks a town and a region (at most 100 characters each) and an ISO 3166-1 alpha-2
+/// country code; errors name `prefix.locality` and so on.
+pub fn parse_place(
+    prefix: &str,
+    locality: Option<&str>,
+    region: Option<&str>,
+    country: Option<&str>,
+) -> Result<Place, DomainError> {
     let country = country
         .map(|code| {
             let code = code.trim();
@@ -612,19 +616,56 @@ pub fn parse_location(
                 Ok(code.to_ascii_uppercase())
             } else {
                 Err(invalid(
-                    "location.country",
+                    &format!("{prefix}.country"),
                     "country",
                     "must be an ISO 3166-1 alpha-2 code such as US",
                 ))
             }
         })
         .transpose()?;
-    Ok(GroupLocation {
-        point: Point::new(latitude, longitude, "location")?,
-        locality: place(locality, "location.locality")?,
-        region: place(region, "location.region")?,
+    Ok(Place {
+        locality: parse_text(locality, &format!("{prefix}.locality"), limits::PLACE_MAX)?,
+        region: parse_text(region, &format!("{prefix}.region"), limits::PLACE_MAX)?,
         country,
     })
+}
+
+/// Optional free text: trimmed, empty as none, at most `max` characters, no control
+/// characters but line breaks.
+pub fn parse_text(
+    raw: Option<&str>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
+    let Some(text) = raw.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(DomainError::Invalid {
+            field: field.to_owned(),
+            code: "length",
+            message: format!("must be at most {max} characters of text"),
+        });
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// A phone number: 7 to 15 digits, with spaces, `+`, `-`, `(`, `)` and `.` between them.
+pub fn is_phone(value: &str) -> bool {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && value.len() <= 30
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+}
+
+/// An https URL of at most 500 characters, without spaces.
+pub fn is_https_url(value: &str) -> bool {
+    value.starts_with("https://")
+        && value.len() <= 500
+        && value.len() > "https://".len()
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Text a search matches against, lower-cased, so both databases compare it the same way.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
 use crate::DomainError;
-use crate::group::{GroupId, Point};
+use crate::group::{GroupId, Point, is_https_url, is_phone, parse_place, parse_text};
 use crate::identifier::identifier;
 use crate::meeting_type::MeetingType;
 use crate::schedule::{Occurrence, Schedule};
@@ -252,6 +252,128 @@ impl Meeting {
     }
 }
 
+/// Checks a meeting's title: 3 to 120 characters, trimmed, no control characters.
+pub fn parse_title(raw: &str) -> Result<String, DomainError> {
+    let title = raw.trim();
+    let chars = title.chars().count();
+    if !(3..=120).contains(&chars) || title.chars().any(char::is_control) {
+        return Err(invalid("title", "length", "must be 3 to 120 characters"));
+    }
+    Ok(title.to_owned())
+}
+
+/// Most type codes on one meeting.
+pub const MAX_TYPES: usize = 20;
+
+/// Reads Meeting Guide type codes: each known (`ONL` is refused, it follows from the
+/// attendance mode), each once, at most 20; returned sorted.
+pub fn parse_types(codes: &[String]) -> Result<Vec<MeetingType>, DomainError> {
+    let mut types = Vec::with_capacity(codes.len());
+    for (at, code) in codes.iter().enumerate() {
+        let known = MeetingType::parse(code).ok_or_else(|| DomainError::Invalid {
+            field: format!("types[{at}]"),
+            code: "type",
+            message: if code == "ONL" {
+                "ONL follows from attendance_mode; do not send it".to_owned()
+            } else {
+                format!("`{code}` is not a Meeting Guide type code")
+            },
+        })?;
+        types.push(known);
+    }
+    let count = types.len();
+    types.sort();
+    types.dedup();
+    if types.len() != count || count > MAX_TYPES {
+        return Err(invalid(
+            "types",
+            "tags",
+            "must hold at most 20 codes, each once",
+        ));
+    }
+    Ok(types)
+}
+
+/// A venue as a client describes it, before it is checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VenueInput<'a> {
+    /// The building or place.
+    pub name: Option<&'a str>,
+    /// Street address.
+    pub street: Option<&'a str>,
+    /// Town or city.
+    pub locality: Option<&'a str>,
+    /// State or region.
+    pub region: Option<&'a str>,
+    /// Postal code.
+    pub postal_code: Option<&'a str>,
+    /// Country code.
+    pub country: Option<&'a str>,
+    /// The one-line address.
+    pub formatted_address: &'a str,
+    /// Latitude.
+    pub latitude: f64,
+    /// Longitude.
+    pub longitude: f64,
+    /// Directions.
+    pub notes: Option<&'a str>,
+}
+
+impl Venue {
+    /// Checks every part of a venue; errors name `venue.<part>`.
+    pub fn parse(input: VenueInput<'_>) -> Result<Self, DomainError> {
+        let formatted_address = parse_text(
+            Some(input.formatted_address),
+            "venue.formatted_address",
+            300,
+        )?
+        .ok_or_else(|| invalid("venue.formatted_address", "required", "must not be empty"))?;
+        let place = parse_place("venue", input.locality, input.region, input.country)?;
+        Ok(Self {
+            name: parse_text(input.name, "venue.name", 200)?,
+            street: parse_text(input.street, "venue.street", 200)?,
+            locality: place.locality,
+            region: place.region,
+            postal_code: parse_text(input.postal_code, "venue.postal_code", 20)?,
+            country: place.country,
+            formatted_address,
+            point: Point::new(input.latitude, input.longitude, "venue")?,
+            notes: parse_text(input.notes, "venue.notes", 500)?,
+        })
+    }
+}
+
+impl OnlineAccess {
+    /// Checks a call's https URL, dial-in number and notes; errors name `online.<part>`.
+    pub fn parse(
+        conference_url: Option<&str>,
+        conference_phone: Option<&str>,
+        notes: Option<&str>,
+    ) -> Result<Self, DomainError> {
+        let url = parse_text(conference_url, "online.conference_url", 500)?;
+        if url.as_deref().is_some_and(|url| !is_https_url(url)) {
+            return Err(invalid(
+                "online.conference_url",
+                "url",
+                "must be an https URL",
+            ));
+        }
+        let phone = parse_text(conference_phone, "online.conference_phone", 30)?;
+        if phone.as_deref().is_some_and(|phone| !is_phone(phone)) {
+            return Err(invalid(
+                "online.conference_phone",
+                "phone",
+                "must be a phone number of 7 to 15 digits",
+            ));
+        }
+        Ok(Self {
+            conference_url: url,
+            conference_phone: phone,
+            notes: parse_text(notes, "online.notes", 500)?,
+        })
+    }
+}
+
 /// Furthest an occurrence may be moved from its scheduled date, in days.
 pub const MAX_MOVE_DAYS: i64 = 7;
 
@@ -423,6 +545,40 @@ mod tests {
             found[1].occurrence.start,
             Utc.with_ymd_and_hms(2026, 3, 12, 22, 0, 0).unwrap(),
             "EDT after the 8th"
+        );
+    }
+
+    #[test]
+    fn type_codes_are_known_unique_and_never_onl() {
+        let codes = |list: &[&str]| list.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            parse_types(&codes(&["O", "B"])),
+            Ok(vec![MeetingType::BigBook, MeetingType::Open])
+        );
+        assert!(parse_types(&codes(&["ONL"])).is_err());
+        assert!(parse_types(&codes(&["ZZZ"])).is_err());
+        assert!(parse_types(&codes(&["B", "B"])).is_err());
+    }
+
+    #[test]
+    fn calls_need_https_and_real_phone_numbers() {
+        assert!(
+            OnlineAccess::parse(
+                Some("https://meet.example.org/x"),
+                Some("+1 646 555 0100"),
+                None
+            )
+            .is_ok()
+        );
+        assert!(OnlineAccess::parse(Some("http://meet.example.org/x"), None, None).is_err());
+        assert!(OnlineAccess::parse(None, Some("call us"), None).is_err());
+        assert_eq!(
+            OnlineAccess::parse(Some("  "), None, Some(" ")),
+            Ok(OnlineAccess {
+                conference_url: None,
+                conference_phone: None,
+                notes: None
+            })
         );
     }
 

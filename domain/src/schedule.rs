@@ -117,6 +117,15 @@ pub struct Schedule {
     pub ends_on: Option<NaiveDate>,
 }
 
+/// Reads a local wall-clock time written `HH:MM`.
+pub fn parse_local_time(raw: &str, field: &str) -> Result<NaiveTime, DomainError> {
+    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| DomainError::Invalid {
+        field: field.to_owned(),
+        code: "time",
+        message: "must be HH:MM, such as 19:00".to_owned(),
+    })
+}
+
 /// Earliest year a schedule or a time window may name.
 pub const MIN_YEAR: i32 = 1900;
 /// Latest year a schedule or a time window may name.
