@@ -28,7 +28,7 @@ use crate::conditional::{IfMatch, Tagged, etag_of};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
-use crate::pagination::{checked_limit, decode_cursor, encode_cursor};
+use crate::pagination::{checked_limit, cut, decode_cursor, encode_cursor};
 use crate::responses::{Created, NoContent};
 
 /// How newcomers reach a group before joining.
@@ -878,8 +878,6 @@ pub struct GroupPage {
 
 /// Default radius of a search near a point, in kilometres.
 const DEFAULT_RADIUS_KM: f64 = 25.0;
-/// Widest radius of a search near a point, in kilometres.
-const MAX_RADIUS_KM: f64 = 500.0;
 
 struct Search {
     filter: GroupFilter,
@@ -902,20 +900,11 @@ impl ListGroupsQuery {
             .as_deref()
             .and_then(|q| keep(e, domain::search_terms(q)))
             .unwrap_or_default();
-        let near = self
-            .near
-            .as_deref()
-            .and_then(|raw| keep(e, Point::parse(raw, "near")));
-        let radius = self.radius_km.unwrap_or(DEFAULT_RADIUS_KM);
-        if !(0.1..=MAX_RADIUS_KM).contains(&radius)
-            || (self.radius_km.is_some() && self.near.is_none())
-        {
-            e.push(DomainError::Invalid {
-                field: "radius_km".to_owned(),
-                code: "range",
-                message: "must be 0.1 to 500, with near".to_owned(),
-            });
-        }
+        let near = keep(
+            e,
+            domain::parse_near(self.near.as_deref(), self.radius_km, DEFAULT_RADIUS_KM),
+        )
+        .flatten();
         let lists = [
             ("focus", self.focus.len()),
             ("approach", self.approach.len()),
@@ -924,13 +913,7 @@ impl ListGroupsQuery {
             ("join_policy", self.join_policy.len()),
         ];
         for (field, count) in lists {
-            if count > domain::limits::TAGS_MAX {
-                e.push(DomainError::Invalid {
-                    field: field.to_owned(),
-                    code: "tags",
-                    message: "must name at most 10 values".to_owned(),
-                });
-            }
+            keep(e, domain::check_search_list(field, count));
         }
         let languages = self
             .language
@@ -965,7 +948,6 @@ impl ListGroupsQuery {
                 "The cursor belongs to a search with another sort.".to_owned(),
             ));
         }
-        let near = near.map(|point| (point, radius));
         Ok(Search {
             filter: GroupFilter {
                 member,
@@ -991,7 +973,7 @@ impl ListGroupsQuery {
 fn search_page(c: &mut DbConnection, search: &Search) -> Result<GroupPage, ApiError> {
     let fetch = i64::from(search.limit) + 1;
     let terms = &search.filter.terms;
-    let mut found: Vec<(Group, Option<f64>)> = match search.near {
+    let found: Vec<(Group, Option<f64>)> = match search.near {
         Some((point, radius)) => {
             // An index narrows to a box; exact distances, order and the page are cut here.
             let mut near: Vec<(Group, Option<f64>)> =
@@ -1028,18 +1010,9 @@ fn search_page(c: &mut DbConnection, search: &Search) -> Result<GroupPage, ApiEr
                 .collect()
         }
     };
-    let limit = usize::try_from(search.limit).unwrap_or(usize::MAX);
-    let more = found.len() > limit;
-    found.truncate(limit);
-    let next_cursor = match (more, found.last()) {
-        (true, Some((group, distance))) => Some(encode_cursor(&GroupCursor::of(
-            search.sort,
-            group,
-            terms,
-            *distance,
-        ))?),
-        _ => None,
-    };
+    let (found, next_cursor) = cut(found, search.limit, |(group, distance)| {
+        encode_cursor(&GroupCursor::of(search.sort, group, terms, *distance))
+    })?;
     Ok(GroupPage {
         items: found
             .into_iter()
@@ -1177,7 +1150,7 @@ pub async fn list_group_changes(
     let viewer = caller.0.map(|user| user.id);
     let started = Utc::now();
     let since = query.since;
-    let mut changes = db
+    let changes = db
         .run(move |c| {
             Ok(groups::changes(
                 c,
@@ -1188,15 +1161,12 @@ pub async fn list_group_changes(
             )?)
         })
         .await?;
-    let more = changes.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    changes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = match (more, changes.last()) {
-        (true, Some(last)) => Some(encode_cursor(&ChangeCursor {
+    let (changes, next_cursor) = cut(changes, limit, |last| {
+        encode_cursor(&ChangeCursor {
             at: last.group.updated_at,
             i: last.group.id.0,
-        })?),
-        _ => None,
-    };
+        })
+    })?;
     let items = changes
         .into_iter()
         .map(|change| {

@@ -1237,14 +1237,15 @@ impl SearchMeetingsQuery {
             code: "range",
             message: message.to_owned(),
         };
-        let near = self
-            .near
-            .as_deref()
-            .and_then(|raw| keep(e, Point::parse(raw, "near")));
-        let radius = self.radius_km.unwrap_or(DEFAULT_MEETING_RADIUS_KM);
-        if !(0.1..=500.0).contains(&radius) || (self.radius_km.is_some() && self.near.is_none()) {
-            e.push(invalid("radius_km", "must be 0.1 to 500, with near"));
-        }
+        let near = keep(
+            e,
+            group_domain::parse_near(
+                self.near.as_deref(),
+                self.radius_km,
+                DEFAULT_MEETING_RADIUS_KM,
+            ),
+        )
+        .flatten();
         let in_progress = self.in_progress.unwrap_or(false);
         let starts_after = match self.starts_after {
             Some(at) => check_instant(at, "starts_after")?,
@@ -1287,9 +1288,7 @@ impl SearchMeetingsQuery {
             ("focus", self.focus.len()),
         ];
         for (field, count) in lists {
-            if count > 10 {
-                e.push(invalid(field, "must name at most 10 values"));
-            }
+            keep(e, group_domain::check_search_list(field, count));
         }
         let languages: Vec<String> = self
             .language
@@ -1315,7 +1314,6 @@ impl SearchMeetingsQuery {
                 "The cursor belongs to a search with another sort.".to_owned(),
             ));
         }
-        let near = near.map(|point| (point, radius));
         Ok(MeetingSearch {
             filter: occurrences::OccurrenceFilter {
                 starts_after: Some(starts_after),
@@ -1340,7 +1338,6 @@ impl SearchMeetingsQuery {
 impl MeetingSearch {
     fn run(&self, c: &mut DbConnection, now: DateTime<Utc>) -> Result<MeetingSearchPage, ApiError> {
         let fetch = i64::from(self.limit) + 1;
-        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         let distance = |found: &occurrences::FoundOccurrence| -> Option<f64> {
             let (point, _) = self.near?;
             Some(point.distance_km(Point {
@@ -1352,17 +1349,13 @@ impl MeetingSearch {
             self.near
                 .is_none_or(|(_, radius)| distance(found).is_some_and(|km| km <= radius))
         };
-        let (mut rows, more) = match self.sort {
+        let found = match self.sort {
             MeetingSort::Start => {
                 let after = match &self.after {
                     Some(SearchCursor::Start { t, m, d }) => Some((*t, MeetingId(*m), *d)),
                     _ => None,
                 };
-                let scanned = occurrences::search(c, &self.filter, after, Some(fetch))?;
-                let more = scanned.len() > limit;
-                let mut scanned = scanned;
-                scanned.truncate(limit);
-                (scanned, more)
+                occurrences::search(c, &self.filter, after, Some(fetch))?
             }
             MeetingSort::Distance => {
                 let key = |found: &occurrences::FoundOccurrence| {
@@ -1391,13 +1384,11 @@ impl MeetingSearch {
                             == std::cmp::Ordering::Greater
                     });
                 }
-                let more = all.len() > limit;
-                all.truncate(limit);
-                (all, more)
+                all
             }
         };
-        let next_cursor = match (more, rows.last()) {
-            (true, Some(last)) => Some(crate::pagination::encode_cursor(&match self.sort {
+        let (mut rows, next_cursor) = crate::pagination::cut(found, self.limit, |last| {
+            crate::pagination::encode_cursor(&match self.sort {
                 MeetingSort::Start => SearchCursor::Start {
                     t: last.starts_at,
                     m: last.meeting.0,
@@ -1409,9 +1400,8 @@ impl MeetingSearch {
                     m: last.meeting.0,
                     d: last.scheduled_on,
                 },
-            })?),
-            _ => None,
-        };
+            })
+        })?;
         rows.retain(|found| within_radius(found));
         let ids: Vec<MeetingId> = rows.iter().map(|found| found.meeting).collect();
         let found_meetings = meetings::get_many(c, &ids)?;
@@ -1514,19 +1504,15 @@ pub async fn list_meeting_changes(
     let viewer = caller.0.map(|user| user.id);
     let started = Utc::now();
     let since = query.since;
-    let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
     let page = db
         .run(move |c| {
-            let mut changes = meetings::changes(c, viewer, since, after, i64::from(limit) + 1)?;
-            let more = changes.len() > page_size;
-            changes.truncate(page_size);
-            let next_cursor = match (more, changes.last()) {
-                (true, Some(last)) => Some(crate::pagination::encode_cursor(&ChangeCursor {
+            let changes = meetings::changes(c, viewer, since, after, i64::from(limit) + 1)?;
+            let (changes, next_cursor) = crate::pagination::cut(changes, limit, |last| {
+                crate::pagination::encode_cursor(&ChangeCursor {
                     at: last.meeting.updated_at,
                     i: last.meeting.id.0,
-                })?),
-                _ => None,
-            };
+                })
+            })?;
             let ids: Vec<MeetingId> = changes.iter().map(|change| change.meeting.id).collect();
             let exceptions = occurrences::exceptions_of(c, &ids)?;
             let none = Vec::new();

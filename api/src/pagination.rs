@@ -74,6 +74,23 @@ impl TryFrom<PageQuery> for PageRequest {
     }
 }
 
+/// Cuts a fetch of up to `limit + 1` items to a page of `limit`, with the cursor `cursor`
+/// makes of its last item when more follow.
+pub fn cut<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    cursor: impl FnOnce(&T) -> Result<String, ApiError>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = match (more, items.last()) {
+        (true, Some(last)) => Some(cursor(last)?),
+        _ => None,
+    };
+    Ok((items, next_cursor))
+}
+
 /// Encodes a keyset position (the sort key and id of the last item) as an opaque cursor.
 pub fn encode_cursor<T: Serialize>(position: &T) -> Result<String, ApiError> {
     let json = serde_json::to_vec(position).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -681,6 +681,36 @@ pub fn search_text(profile: &GroupProfile) -> String {
     text
 }
 
+/// Widest radius of a search around a point, in kilometres.
+pub const MAX_RADIUS_KM: f64 = 500.0;
+
+/// Reads a search's `near` (`lat,lng`) and `radius_km` (0.1 to 500, `default_km` when
+/// absent, and only with `near`).
+pub fn parse_near(
+    near: Option<&str>,
+    radius_km: Option<f64>,
+    default_km: f64,
+) -> Result<Option<(Point, f64)>, DomainError> {
+    let radius = radius_km.unwrap_or(default_km);
+    if !(0.1..=MAX_RADIUS_KM).contains(&radius) || (radius_km.is_some() && near.is_none()) {
+        return Err(invalid(
+            "radius_km",
+            "range",
+            "must be 0.1 to 500, with near",
+        ));
+    }
+    near.map(|raw| Point::parse(raw, "near").map(|point| (point, radius)))
+        .transpose()
+}
+
+/// Refuses a search parameter naming more than ten values.
+pub fn check_search_list(field: &str, values: usize) -> Result<(), DomainError> {
+    if values > limits::TAGS_MAX {
+        return Err(invalid(field, "tags", "must name at most 10 values"));
+    }
+    Ok(())
+}
+
 /// A search's words, lower-cased: at most eight, each at least two characters.
 pub fn search_terms(raw: &str) -> Result<Vec<String>, DomainError> {
     let terms: Vec<String> = raw
