@@ -85,7 +85,8 @@ pub fn fingerprint(kind: &str, value: &str) -> String {
     hex(&Sha256::digest(format!("{kind}:{value}").as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

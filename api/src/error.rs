@@ -22,6 +22,12 @@ pub enum ApiError {
     /// No valid access token: missing, malformed, tampered, expired, or for another audience.
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
+    /// The `Idempotency-Key` was already used for a different request.
+    #[error("idempotency key reused for another request")]
+    IdempotencyKeyReused,
+    /// Another request with the same `Idempotency-Key` is being processed.
+    #[error("idempotency key in use")]
+    IdempotencyKeyInUse,
     /// The client's `If-Match` names a version that is no longer current.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -168,6 +174,45 @@ impl ApiError {
                 "group-archived",
                 "The group is archived",
                 Some("An archived group takes no changes.".to_owned()),
+            ),
+            Self::Domain(DomainError::MembershipRequired) => bare(
+                StatusCode::FORBIDDEN,
+                "membership-required",
+                "Only members of the group may do this",
+                Some("Join the group to RSVP to its meetings.".to_owned()),
+            ),
+            Self::Domain(DomainError::OccurrenceCancelled) => bare(
+                StatusCode::CONFLICT,
+                "occurrence-cancelled",
+                "The occurrence is cancelled",
+                Some("This occurrence does not take place; choose another date.".to_owned()),
+            ),
+            Self::Domain(DomainError::OccurrenceOver) => bare(
+                StatusCode::CONFLICT,
+                "occurrence-over",
+                "The occurrence has ended",
+                Some("RSVPs to an occurrence that has ended cannot change.".to_owned()),
+            ),
+            Self::Domain(DomainError::CheckInClosed) => bare(
+                StatusCode::CONFLICT,
+                "check-in-closed",
+                "Check-ins are not open",
+                Some(
+                    "Check-ins open an hour before an occurrence starts and close a week after it ends."
+                        .to_owned(),
+                ),
+            ),
+            Self::IdempotencyKeyReused => bare(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "The Idempotency-Key was used for another request",
+                Some("Use a new key for a new request; reuse a key only to retry the same one.".to_owned()),
+            ),
+            Self::IdempotencyKeyInUse => bare(
+                StatusCode::CONFLICT,
+                "idempotency-key-in-use",
+                "A request with this Idempotency-Key is in progress",
+                Some("Retry in a moment to receive its answer.".to_owned()),
             ),
             Self::Domain(DomainError::SlugTaken) => bare(
                 StatusCode::CONFLICT,

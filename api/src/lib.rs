@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod app;
+pub mod attendance;
 pub mod auth;
 pub mod client_address;
 pub mod conditional;
@@ -16,6 +17,7 @@ pub mod feeds;
 pub mod groups;
 pub mod health;
 pub mod horizon;
+pub mod idempotency;
 pub mod mail;
 pub mod me;
 pub mod meetings;

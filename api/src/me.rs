@@ -9,11 +9,13 @@ use hearth_domain::account::{
 use hearth_domain::organization::OrganizationRole;
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
+use hearth_persistence::rsvps::{self, AttendanceFilter};
 use hearth_persistence::{accounts, organizations, outbox, refresh_tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::replace_password;
+use crate::attendance::{AttendanceItem, attendance_item};
 use crate::auth::AuthUser;
 use crate::client_address::client_address;
 use crate::conditional::{IfMatch, Tagged, etag_of};
@@ -268,7 +270,8 @@ async fn confirm_password(
         "expires_at": "2026-11-28T08:00:00Z", "used_at": "2026-11-27T08:00:30Z"
     }],
     "mail": [{"subject": "Confirm your email address for Hearth", "queued_at": "2026-11-27T08:00:00Z"}],
-    "organizations": []
+    "organizations": [],
+    "attendance": []
 }))]
 pub struct AccountExport {
     /// When this export was made.
@@ -283,6 +286,8 @@ pub struct AccountExport {
     pub mail: Vec<MailExport>,
     /// The organisations the caller works in.
     pub organizations: Vec<OrganizationMembershipExport>,
+    /// Every RSVP and check-in, latest occurrence first.
+    pub attendance: Vec<AttendanceItem>,
 }
 
 /// A role in an organisation.
@@ -385,6 +390,10 @@ pub async fn export_me(user: AuthUser, db: Data<Db>) -> Result<HttpResponse, Api
                         role,
                         since,
                     })
+                    .collect(),
+                attendance: rsvps::history(c, user.id, AttendanceFilter::default(), i64::MAX)?
+                    .into_iter()
+                    .map(attendance_item)
                     .collect(),
                 account: account.into(),
             })

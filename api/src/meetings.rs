@@ -15,7 +15,7 @@ use hearth_domain::schedule::{
     Day, Ordinal, Recurrence, Schedule, check_instant, parse_local_time,
 };
 use hearth_openapi::{Page, Problem, tags};
-use hearth_persistence::{DbConnection, meetings, occurrences};
+use hearth_persistence::{DbConnection, meetings, occurrences, rsvps};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -560,9 +560,9 @@ pub struct ExceptionPath {
 }
 
 /// A meeting, its group and how the caller stands towards the group.
-struct Found {
-    meeting: Meeting,
-    seen: Seen,
+pub(crate) struct Found {
+    pub meeting: Meeting,
+    pub seen: Seen,
 }
 
 impl Found {
@@ -579,7 +579,7 @@ impl Found {
 }
 
 /// Finds a meeting the caller may see: one of a group that exists for them, not deleted.
-fn found(
+pub(crate) fn found(
     c: &mut DbConnection,
     id: MeetingId,
     caller: Option<&AuthUser>,
@@ -604,8 +604,8 @@ fn found(
 /// How far ahead occurrences are materialised for search.
 pub const HORIZON_DAYS: i64 = 60;
 
-/// Rewrites the meeting's materialised occurrences from a day ago to the horizon, in the
-/// transaction of the change that calls it.
+/// Rewrites the meeting's materialised occurrences from a day ago to the horizon, and brings
+/// the RSVPs of its coming occurrences in line, in the transaction of the change that calls it.
 pub(crate) fn materialize(
     c: &mut DbConnection,
     meeting: &Meeting,
@@ -624,6 +624,7 @@ pub(crate) fn materialize(
         now - Duration::days(1),
         now + Duration::days(HORIZON_DAYS),
     )?;
+    rsvps::reschedule(c, meeting, &exceptions, now)?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use hearth_domain::membership::{
 };
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::memberships::{self, NamedMembership, OwnMembership};
-use hearth_persistence::{DbConnection, groups, meetings};
+use hearth_persistence::{DbConnection, groups, meetings, rsvps};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -313,6 +313,8 @@ fn commit(
         take_place(c, group)?;
     } else if was_active && !is_active {
         groups::free_place(c, group.id)?;
+        // Whoever leaves a group cannot come to its meetings: their places go to the waitlists.
+        rsvps::withdraw(c, after.account, Some(group.id), after.updated_at)?;
     }
     if was_active != is_active && group.profile.visibility != Visibility::Public {
         // Whether the group is listed for this person changed: their next sync must say so.

@@ -4,7 +4,9 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{accounts, feeds, groups, health, me, meetings, memberships, organizations, tokens};
+use crate::{
+    accounts, attendance, feeds, groups, health, me, meetings, memberships, organizations, tokens,
+};
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -34,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(me::change_my_password)
             .service(me::export_me)
             .service(me::delete_my_sessions)
+            .service(attendance::my_attendance)
             .service(memberships::list_my_memberships),
     )
     .service(
@@ -77,7 +80,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(meetings::delete_meeting)
             .service(meetings::list_occurrences)
             .service(meetings::put_meeting_exception)
-            .service(meetings::delete_meeting_exception),
+            .service(meetings::delete_meeting_exception)
+            .service(attendance::rsvp_to_occurrence)
+            .service(attendance::get_my_rsvp)
+            .service(attendance::withdraw_rsvp)
+            .service(attendance::list_rsvps)
+            .service(attendance::record_check_in)
+            .service(attendance::undo_check_in),
     )
     .service(scope("/v1/feeds").service(feeds::meeting_guide_feed));
 }

@@ -65,6 +65,18 @@ pub enum DomainError {
         /// Where it was asked to go.
         to: &'static str,
     },
+    /// Only active members of the group may do this (RSVP to its meetings, for one).
+    #[error("only members of the group may do this")]
+    MembershipRequired,
+    /// The occurrence is cancelled.
+    #[error("the occurrence is cancelled")]
+    OccurrenceCancelled,
+    /// The occurrence has ended.
+    #[error("the occurrence has ended")]
+    OccurrenceOver,
+    /// Check-ins for the occurrence are not open now.
+    #[error("check-ins are not open")]
+    CheckInClosed,
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

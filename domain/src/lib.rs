@@ -4,6 +4,7 @@
 //! Types that appear on the wire derive `utoipa::ToSchema` behind the `openapi` feature.
 
 pub mod account;
+pub mod attendance;
 mod error;
 pub mod group;
 mod identifier;

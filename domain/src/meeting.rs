@@ -221,34 +221,63 @@ impl Meeting {
         to: DateTime<Utc>,
     ) -> Vec<ScheduledOccurrence> {
         let details = &self.details;
-        let duration = details.duration();
         // A moved occurrence may land in the window from a date outside it: widen by the
         // largest move allowed.
         let reach = Duration::days(MAX_MOVE_DAYS);
         let mut found: Vec<ScheduledOccurrence> = details
             .schedule
-            .occurrences(details.time_zone, duration, from - reach, to + reach)
+            .occurrences(
+                details.time_zone,
+                details.duration(),
+                from - reach,
+                to + reach,
+            )
             .into_iter()
-            .map(|occurrence| {
-                let exception = exceptions
-                    .iter()
-                    .find(|e| e.scheduled_on == occurrence.scheduled_on)
-                    .cloned();
-                let occurrence = match exception.as_ref().and_then(|e| e.moved_to) {
-                    Some(local) => {
-                        Occurrence::at(details.time_zone, occurrence.scheduled_on, local, duration)
-                    }
-                    None => occurrence,
-                };
-                ScheduledOccurrence {
-                    occurrence,
-                    exception,
-                }
-            })
+            .map(|occurrence| self.with_exception(occurrence, exceptions))
             .filter(|s| s.occurrence.end > from && s.occurrence.start < to)
             .collect();
         found.sort_by_key(|s| s.occurrence.start);
         found
+    }
+
+    /// The occurrence scheduled on the local date `date`, with its exception applied, if the
+    /// meeting falls on that date.
+    pub fn occurrence_on(
+        &self,
+        exceptions: &[MeetingException],
+        date: NaiveDate,
+    ) -> Option<ScheduledOccurrence> {
+        let details = &self.details;
+        details.schedule.falls_on(date).then(|| {
+            let local = date.and_time(details.schedule.start_time);
+            let occurrence = Occurrence::at(details.time_zone, date, local, details.duration());
+            self.with_exception(occurrence, exceptions)
+        })
+    }
+
+    fn with_exception(
+        &self,
+        occurrence: Occurrence,
+        exceptions: &[MeetingException],
+    ) -> ScheduledOccurrence {
+        let details = &self.details;
+        let exception = exceptions
+            .iter()
+            .find(|e| e.scheduled_on == occurrence.scheduled_on)
+            .cloned();
+        let occurrence = match exception.as_ref().and_then(|e| e.moved_to) {
+            Some(local) => Occurrence::at(
+                details.time_zone,
+                occurrence.scheduled_on,
+                local,
+                details.duration(),
+            ),
+            None => occurrence,
+        };
+        ScheduledOccurrence {
+            occurrence,
+            exception,
+        }
     }
 }
 

@@ -171,6 +171,15 @@ impl GroupActor {
         self.require(GroupRole::Member)
     }
 
+    /// RSVPs to the group's meetings: its active members.
+    pub fn may_attend(&self, visibility: Visibility) -> Result<(), DomainError> {
+        self.may_see(visibility)?;
+        match self.active_role() {
+            Some(_) => Ok(()),
+            None => Err(DomainError::MembershipRequired),
+        }
+    }
+
     /// Pending requests, bans and invitations: facilitators, owners, platform admins.
     pub fn may_moderate(&self, visibility: Visibility) -> Result<(), DomainError> {
         self.may_see(visibility)?;
@@ -350,6 +359,28 @@ mod tests {
             assert_eq!(actor.may_see(Visibility::Unlisted), Ok(()), "{actor:?}");
             assert_eq!(actor.may_see(Visibility::Public), Ok(()), "{actor:?}");
         }
+    }
+
+    #[test]
+    fn only_active_members_rsvp() {
+        let public = Visibility::Public;
+        let refused = Err(DomainError::MembershipRequired);
+        for actor in [
+            OUTSIDER,
+            ADMIN,
+            actor(Member, Pending),
+            actor(Owner, Left),
+            actor(Member, Banned),
+        ] {
+            assert_eq!(actor.may_attend(public), refused, "{actor:?}");
+        }
+        for role in [Member, Facilitator, Owner] {
+            assert_eq!(actor(role, Active).may_attend(public), Ok(()));
+        }
+        assert_eq!(
+            OUTSIDER.may_attend(Visibility::Private),
+            Err(DomainError::NotFound("group"))
+        );
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub mod tags {
     pub const MEMBERSHIPS: &str = "memberships";
     /// Meetings of groups: schedules, occurrences and exceptions.
     pub const MEETINGS: &str = "meetings";
+    /// RSVPs, waitlists, check-ins and attendance history.
+    pub const ATTENDANCE: &str = "attendance";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -75,6 +77,11 @@ pub const BEARER: &str = "bearer";
             across daylight-saving changes; a time a change skips or repeats is read as RFC 5545 \
             reads it. Join links are shown to the group's members, or to everyone when the \
             meeting is marked public."),
+        (name = tags::ATTENDANCE, description = "RSVPs to single occurrences, first come first \
+            served: a place while the meeting has one, the waitlist after, promoted in order \
+            when a place frees. Facilitators see who is coming and record who was there; each \
+            member sees their own attendance history. Sending an `Idempotency-Key` makes a \
+            retried RSVP safe."),
     ),
     components(schemas(Problem, FieldError)),
 )]

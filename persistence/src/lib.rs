@@ -8,6 +8,7 @@ mod connection;
 mod error;
 pub mod groups;
 pub mod health;
+pub mod idempotency;
 mod ids;
 mod like;
 pub mod login_failures;
@@ -18,6 +19,7 @@ pub mod occurrences;
 pub mod organizations;
 pub mod outbox;
 pub mod refresh_tokens;
+pub mod rsvps;
 mod schema;
 mod time;
 

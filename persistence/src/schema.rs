@@ -248,7 +248,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    meeting_rsvps (id) {
+        id -> Text,
+        meeting_id -> Text,
+        scheduled_on -> Date,
+        account_id -> Text,
+        status -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        checked_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, idempotency_key) {
+        principal -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(meetings -> support_groups (group_id));
+diesel::joinable!(meeting_rsvps -> meetings (meeting_id));
+diesel::joinable!(meeting_rsvps -> accounts (account_id));
 diesel::joinable!(meeting_exceptions -> meetings (meeting_id));
 diesel::joinable!(meeting_occurrences -> meetings (meeting_id));
 
@@ -260,9 +288,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_memberships,
     group_slugs,
     group_tags,
+    idempotency_keys,
     login_failures,
     meeting_exceptions,
     meeting_occurrences,
+    meeting_rsvps,
     meetings,
     organization_members,
     organizations,

@@ -70,6 +70,13 @@ struct World {
     joinable_group: String,
     target_membership: String,
     meeting: String,
+    /// A Sunday between two and nine days ahead: the meeting takes RSVPs for it.
+    rsvp_date: String,
+    /// A meeting starting within the hour, so check-ins are open, with its owner's RSVP (the
+    /// target leaves the group, which withdraws theirs).
+    soon_meeting: String,
+    soon_date: String,
+    soon_rsvp: String,
 }
 
 impl World {
@@ -127,6 +134,43 @@ impl World {
             .as_str()
             .unwrap()
             .to_owned();
+        let rsvp_date = {
+            let mut date = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+            while chrono::Datelike::weekday(&date) != chrono::Weekday::Sun {
+                date = date.succ_opt().unwrap();
+            }
+            date.to_string()
+        };
+        let start = chrono::Utc::now() + chrono::Duration::minutes(30);
+        let soon_date = start.date_naive().to_string();
+        let soon_meeting = Reply::of(
+            app.post(&format!("/v1/groups/{group}/meetings"))
+                .insert_header(org_admin.bearer())
+                .send_json(&json!({
+                    "title": "Matrix check-in",
+                    "attendance_mode": "online",
+                    "online": {"conference_url": "https://meet.example.org/soon"},
+                    "time_zone": "UTC",
+                    "schedule": {"frequency": "once", "start_time": start.format("%H:%M").to_string(), "starts_on": soon_date},
+                })),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let soon_rsvp = Reply::of(
+            app.post(&format!(
+                "/v1/meetings/{soon_meeting}/occurrences/{soon_date}/rsvp"
+            ))
+            .insert_header(org_admin.bearer())
+            .send(),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let target = app.account_id(&target).await;
         Self {
             app,
@@ -147,6 +191,10 @@ impl World {
             joinable_group,
             target_membership,
             meeting,
+            rsvp_date,
+            soon_meeting,
+            soon_date,
+            soon_rsvp,
         }
     }
 
@@ -241,6 +289,22 @@ impl World {
         assert_eq!(put.status, 200, "{}", put.text());
     }
 
+    /// Gives the group's owner an RSVP again before each call that withdraws it.
+    async fn restore_rsvp(&self) {
+        let path = format!(
+            "/v1/meetings/{}/occurrences/{}/rsvp",
+            self.meeting, self.rsvp_date
+        );
+        let made = Reply::of(
+            self.app
+                .post(&path)
+                .insert_header(self.org_admin.bearer())
+                .send(),
+        )
+        .await;
+        assert!(matches!(made.status, 200 | 201), "{}", made.text());
+    }
+
     async fn fresh_client(&self) -> String {
         self.app
             .api_client(&self.admin, &self.org, &["referrals:read"])
@@ -257,6 +321,15 @@ impl World {
         let joinable = &self.joinable_group;
         let target_membership = &self.target_membership;
         let meeting = &self.meeting;
+        let rsvp = format!("/v1/meetings/{meeting}/occurrences/{}/rsvp", self.rsvp_date);
+        let rsvps = format!(
+            "/v1/meetings/{meeting}/occurrences/{}/rsvps",
+            self.rsvp_date
+        );
+        let check_in = format!(
+            "/v1/meetings/{}/occurrences/{}/rsvps/{}/check-in",
+            self.soon_meeting, self.soon_date, self.soon_rsvp
+        );
         let group_owner = |status| [401, 403, 403, status, 403, 403, status, 403, 403];
         let all = |status| [status; 9];
         let person = |status| {
@@ -637,6 +710,55 @@ impl World {
                 all(200),
             ),
             row(
+                Method::POST,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+                rsvp.clone(),
+                Body::Empty,
+                [401, 403, 403, 201, 403, 403, 403, 403, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+                rsvp.clone(),
+                Body::Empty,
+                [401, 404, 404, 200, 404, 404, 404, 403, 403],
+            ),
+            row(
+                Method::DELETE,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+                rsvp,
+                Body::Empty,
+                [401, 404, 404, 204, 404, 404, 404, 403, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvps",
+                rsvps,
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::PUT,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
+                check_in.clone(),
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
+                check_in,
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/me/attendance",
+                "/v1/me/attendance".into(),
+                Body::Empty,
+                person(200),
+            ),
+            row(
                 Method::GET,
                 "/v1/me/memberships",
                 "/v1/me/memberships".into(),
@@ -662,6 +784,9 @@ on_both_backends! {
                 }
                 if row.method == Method::DELETE && row.template.ends_with("{date}") {
                     world.restore_exception().await;
+                }
+                if row.method == Method::DELETE && row.template.ends_with("/rsvp") {
+                    world.restore_rsvp().await;
                 }
                 if row.method == Method::DELETE && row.template.ends_with("{membership}") {
                     world.rejoin_target().await;
@@ -710,7 +835,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 51] = [
+const MATRIX_OPERATIONS: [&str; 58] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -759,6 +884,13 @@ const MATRIX_OPERATIONS: [&str; 51] = [
     "GET /v1/meetings/{meeting_id}/occurrences",
     "PUT /v1/meetings/{meeting_id}/exceptions/{date}",
     "DELETE /v1/meetings/{meeting_id}/exceptions/{date}",
+    "POST /v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+    "GET /v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+    "DELETE /v1/meetings/{meeting_id}/occurrences/{date}/rsvp",
+    "GET /v1/meetings/{meeting_id}/occurrences/{date}/rsvps",
+    "PUT /v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
+    "DELETE /v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
+    "GET /v1/me/attendance",
     "GET /v1/feeds/meeting-guide.json",
     "GET /v1/meetings",
     "GET /v1/meetings/changes",

@@ -7,6 +7,7 @@
 )]
 
 mod accounts;
+mod attendance;
 mod auth;
 mod authorization;
 mod availability;
