@@ -10,14 +10,19 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::credentials::hex;
 use crate::error::ApiError;
 
 /// The strong validator of a representation: a hash of its JSON.
 pub fn etag_of<T: Serialize>(value: &T) -> Result<String, ApiError> {
     let json = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let digest = Sha256::digest(&json);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    Ok(format!("\"{hex}\""))
+    Ok(etag_of_bytes(&json))
+}
+
+/// The strong validator of a representation's bytes.
+pub fn etag_of_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!("\"{}\"", hex(&digest[..16]))
 }
 
 /// A JSON answer with its `ETag`; answers 304 when the client's `If-None-Match` already has it.
@@ -86,6 +91,7 @@ fn matches(tag: &str, etag: &str) -> bool {
     tag == "*" || tag.trim_start_matches("W/") == etag
 }
 
-fn header_lists(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
+/// Whether the request's header `name` lists `etag` (or `*`).
+pub(crate) fn header_lists(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
     tags(req, name).any(|tag| matches(tag, etag))
 }

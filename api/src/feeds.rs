@@ -1,19 +1,25 @@
 //! Feeds other tools read: the Meeting Guide JSON format (code4recovery/spec), which the
-//! Meeting Guide app and the 12 Step Meeting List plugin import.
+//! Meeting Guide app and the 12 Step Meeting List plugin import, and iCalendar for calendar
+//! apps.
 
 use actix_web::get;
-use actix_web::web::Data;
+use actix_web::web::{Data, Path};
 use chrono::{NaiveTime, Timelike, Utc, Weekday};
-use hearth_domain::meeting::{AttendanceMode, Meeting};
+use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingId};
 use hearth_domain::schedule::Recurrence;
-use hearth_openapi::tags;
+use hearth_openapi::{Problem, tags};
 use hearth_persistence::meetings::{self, ListedMeeting};
+use hearth_persistence::occurrences;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::MaybeUser;
 use crate::conditional::Tagged;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::groups::{GroupPath, seen};
+use crate::icalendar::{Calendar, CalendarMeeting, calendar};
+use crate::meetings::{MeetingPath, found};
 
 /// One meeting in the Meeting Guide format. Optional fields are left out when they do not
 /// apply.
@@ -234,4 +240,100 @@ pub async fn meeting_guide_feed(
             .filter_map(|meeting| entry(meeting, now))
             .collect(),
     ))
+}
+
+/// An abridged calendar, for the contract's examples.
+const CALENDAR_EXAMPLE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//Hearth API//EN\r\n\
+BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n…\r\nEND:VTIMEZONE\r\n\
+BEGIN:VEVENT\r\nUID:0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d@hearth\r\n\
+DTSTART;TZID=America/New_York:20260106T190000\r\nDURATION:PT60M\r\n\
+RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=TU;WKST=MO\r\nEXDATE;TZID=America/New_York:20260310T190000\r\n\
+SUMMARY:Tuesday Night Big Book\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+/// A meeting's calendar
+///
+/// The meeting as an iCalendar (RFC 5545) event for calendar apps: its schedule as an
+/// `RRULE` in its own time zone (with a `VTIMEZONE`), cancelled occurrences as `EXDATE`s,
+/// moved or annotated ones as overriding events, and a `UID` that stays the same. Join links
+/// appear for the group's members, or for everyone when the meeting is marked public.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(MeetingPath),
+    responses(
+        (status = 200, description = "The calendar", content_type = "text/calendar", body = String,
+         headers(("ETag" = String, description = "This version")),
+         example = json!(CALENDAR_EXAMPLE)),
+        (status = 304, description = "Unchanged since the `ETag` sent"),
+        (status = 404, description = "`not-found`: no such meeting, or one of a private group", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{meeting_id}/calendar.ics")]
+pub async fn meeting_calendar(
+    caller: MaybeUser,
+    path: Path<MeetingPath>,
+    db: Data<Db>,
+) -> Result<Calendar, ApiError> {
+    let id = MeetingId(path.meeting_id);
+    let body = db
+        .run(move |c| {
+            let found = found(c, id, caller.0.as_ref(), false)?;
+            let exceptions = meetings::exceptions(c, id)?;
+            let event = CalendarMeeting {
+                meeting: &found.meeting,
+                exceptions: &exceptions,
+                group_name: &found.seen.group.profile.name,
+                links: found.links_visible(),
+            };
+            Ok(calendar(&found.meeting.details.title, &[event], Utc::now()))
+        })
+        .await?;
+    Ok(Calendar(body))
+}
+
+/// A group's calendar
+///
+/// Every meeting of the group as iCalendar events, as for one meeting: subscribe to it to
+/// keep a calendar in step with the group.
+#[utoipa::path(
+    tag = tags::MEETINGS,
+    params(GroupPath),
+    responses(
+        (status = 200, description = "The calendar", content_type = "text/calendar", body = String,
+         headers(("ETag" = String, description = "This version")),
+         example = json!(CALENDAR_EXAMPLE)),
+        (status = 304, description = "Unchanged since the `ETag` sent"),
+        (status = 404, description = "`not-found`: no such group, or a private one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{group}/calendar.ics")]
+pub async fn group_calendar(
+    caller: MaybeUser,
+    path: Path<GroupPath>,
+    db: Data<Db>,
+) -> Result<Calendar, ApiError> {
+    let reference = path.into_inner().group;
+    let body = db
+        .run(move |c| {
+            let seen = seen(c, &reference, caller.0.as_ref())?;
+            let all = meetings::of_group(c, seen.group.id, None, i64::MAX)?;
+            let ids: Vec<MeetingId> = all.iter().map(|m| m.id).collect();
+            let exceptions = occurrences::exceptions_of(c, &ids)?;
+            let member = seen
+                .actor
+                .may_list_members(seen.group.profile.visibility)
+                .is_ok();
+            let none = Vec::new();
+            let events: Vec<CalendarMeeting<'_>> = all
+                .iter()
+                .map(|meeting| CalendarMeeting {
+                    meeting,
+                    exceptions: exceptions.get(&meeting.id).unwrap_or(&none),
+                    group_name: &seen.group.profile.name,
+                    links: member || meeting.details.public_links,
+                })
+                .collect();
+            Ok(calendar(&seen.group.profile.name, &events, Utc::now()))
+        })
+        .await?;
+    Ok(Calendar(body))
 }

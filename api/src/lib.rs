@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod groups;
 pub mod health;
 pub mod horizon;
+pub mod icalendar;
 pub mod idempotency;
 pub mod mail;
 pub mod me;

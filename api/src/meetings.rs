@@ -568,7 +568,7 @@ pub(crate) struct Found {
 impl Found {
     /// Join links: the group's active members, platform admins, or everyone for a meeting
     /// marked public.
-    fn links_visible(&self) -> bool {
+    pub(crate) fn links_visible(&self) -> bool {
         self.meeting.details.public_links
             || self
                 .seen

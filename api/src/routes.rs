@@ -69,7 +69,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(memberships::list_invitations)
             .service(memberships::revoke_invitation)
             .service(meetings::schedule_meeting)
-            .service(meetings::list_group_meetings),
+            .service(meetings::list_group_meetings)
+            .service(feeds::group_calendar),
     )
     .service(
         scope("/v1/meetings")
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(meetings::list_occurrences)
             .service(meetings::put_meeting_exception)
             .service(meetings::delete_meeting_exception)
+            .service(feeds::meeting_calendar)
             .service(attendance::rsvp_to_occurrence)
             .service(attendance::get_my_rsvp)
             .service(attendance::withdraw_rsvp)

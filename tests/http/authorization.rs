@@ -690,6 +690,20 @@ impl World {
             ),
             row(
                 Method::GET,
+                "/v1/meetings/{meeting_id}/calendar.ics",
+                format!("/v1/meetings/{meeting}/calendar.ics"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/calendar.ics",
+                format!("/v1/groups/{group}/calendar.ics"),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::GET,
                 "/v1/meetings",
                 "/v1/meetings".into(),
                 Body::Empty,
@@ -835,7 +849,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 58] = [
+const MATRIX_OPERATIONS: [&str; 60] = [
     "GET /health/live",
     "GET /health/ready",
     "POST /v1/accounts",
@@ -891,6 +905,8 @@ const MATRIX_OPERATIONS: [&str; 58] = [
     "PUT /v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
     "DELETE /v1/meetings/{meeting_id}/occurrences/{date}/rsvps/{rsvp_id}/check-in",
     "GET /v1/me/attendance",
+    "GET /v1/meetings/{meeting_id}/calendar.ics",
+    "GET /v1/groups/{group}/calendar.ics",
     "GET /v1/feeds/meeting-guide.json",
     "GET /v1/meetings",
     "GET /v1/meetings/changes",

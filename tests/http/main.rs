@@ -11,6 +11,7 @@ mod attendance;
 mod auth;
 mod authorization;
 mod availability;
+mod calendars;
 mod contract;
 mod errors;
 mod feeds;
