@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
-use hearth_persistence::{PersistenceError, connect, migrations, pool};
+use hearth_persistence::{PersistenceError, StatementCount, connect, migrations, pool};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::TokenKeys;
@@ -28,7 +28,11 @@ pub fn prepare_database(settings: &DatabaseSettings) -> Result<Db, PersistenceEr
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
     }
-    Ok(Db::new(pool(&settings.url, settings.pool())))
+    let statements = StatementCount::default();
+    Ok(Db::new(
+        pool(&settings.url, settings.pool(), statements.clone()),
+        statements,
+    ))
 }
 
 /// The token keys from the settings. Without `HEARTH_JWT_SECRET` a random secret is drawn, so

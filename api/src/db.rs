@@ -1,7 +1,7 @@
 //! The only door from a handler to the database.
 
 use actix_web::web;
-use hearth_persistence::{DbConnection, DbPool, PersistenceError, transaction};
+use hearth_persistence::{DbConnection, DbPool, PersistenceError, StatementCount, transaction};
 
 use crate::error::ApiError;
 
@@ -10,6 +10,7 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    statements: StatementCount,
 }
 
 impl std::fmt::Debug for Db {
@@ -21,9 +22,14 @@ impl std::fmt::Debug for Db {
 }
 
 impl Db {
-    /// Wraps a pool.
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    /// Wraps a pool and the count of the statements its connections send.
+    pub fn new(pool: DbPool, statements: StatementCount) -> Self {
+        Self { pool, statements }
+    }
+
+    /// How many SQL statements the pool's connections have sent so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
     }
 
     /// The pool itself, for background work outside requests.

@@ -46,6 +46,9 @@ pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
             Err(error) => log::warn!("meeting {id}: occurrences not extended: {error}"),
         }
     }
+    // Occurrences change every day: SQLite's planner needs fresh statistics to keep preferring
+    // the grid and mode indexes.
+    hearth_persistence::optimize(c)?;
     Ok(refreshed)
 }
 

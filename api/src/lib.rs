@@ -28,6 +28,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod responses;
 pub mod routes;
+pub mod scale;
 pub mod seed;
 pub mod settings;
 pub mod throttling;

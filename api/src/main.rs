@@ -41,8 +41,12 @@ enum Command {
         database: DatabaseSettings,
         /// The small demo set: three dozen groups across US time zones, their members, and
         /// two logins printed at the end.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "scale", conflicts_with = "scale")]
         demo: bool,
+        /// N generated meetings (in N/20 groups) over US cities and time zones, with mixed
+        /// schedules, attendance modes and types, for load benchmarks.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        scale: Option<u64>,
     },
 }
 
@@ -84,7 +88,12 @@ fn main() -> ExitCode {
             email,
             display_name,
         }) => create_admin(&database, &email, &display_name),
-        Command::Seed { database, demo: _ } => seed_demo(&database),
+        Command::Seed {
+            database,
+            scale: Some(n),
+            ..
+        } => seed_scale(&database, n),
+        Command::Seed { database, .. } => seed_demo(&database),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,6 +185,28 @@ fn seed_demo(settings: &DatabaseSettings) -> anyhow::Result<()> {
          member:  {DEMO_EMAIL} / {DEMO_PASSWORD}\n  \
          admin:   {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}",
         settings.url, seeded.groups, seeded.meetings, seeded.accounts, seeded.memberships
+    )?;
+    Ok(())
+}
+
+fn seed_scale(settings: &DatabaseSettings, n: u64) -> anyhow::Result<()> {
+    let mut connection = hearth_persistence::connect(&settings.url)?;
+    hearth_persistence::migrations::run_pending(&mut connection)?;
+    let started = std::time::Instant::now();
+    let scaled = hearth_api::scale::scale(&mut connection, n, |done| {
+        if done % 100_000 == 0 || done == n {
+            eprintln!("hearth: {done} of {n} meetings written");
+        }
+    })
+    .map_err(|error| anyhow::anyhow!(describe_api_error(&error)))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "Seeded {} with {} meetings in {} groups ({} occurrences materialised) in {:.1} s.",
+        settings.url,
+        scaled.meetings,
+        scaled.groups,
+        scaled.occurrences,
+        started.elapsed().as_secs_f64()
     )?;
     Ok(())
 }

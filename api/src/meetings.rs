@@ -354,9 +354,6 @@ fn schedule_body(schedule: &Schedule) -> ScheduleBody {
     }
 }
 
-/// How far ahead a meeting's next occurrence is looked for.
-const NEXT_OCCURRENCE_HORIZON_DAYS: i64 = 400;
-
 impl MeetingResponse {
     fn new(
         meeting: Meeting,
@@ -364,15 +361,7 @@ impl MeetingResponse {
         links_visible: bool,
         now: DateTime<Utc>,
     ) -> Self {
-        let next = meeting
-            .occurrences(
-                exceptions,
-                now,
-                now + Duration::days(NEXT_OCCURRENCE_HORIZON_DAYS),
-            )
-            .into_iter()
-            .find(|s| !s.exception.as_ref().is_some_and(|e| e.cancelled))
-            .map(Into::into);
+        let next = meeting.next_occurrence(exceptions, now).map(Into::into);
         let d = meeting.details;
         let has_online = d.online.is_some();
         Self {
@@ -1093,7 +1082,8 @@ pub struct SearchMeetingsQuery {
     /// Occurrences starting before this instant (default: 7 days after `starts_after`; at
     /// most 59 days ahead, within the materialised horizon).
     pub starts_before: Option<DateTime<Utc>>,
-    /// Only occurrences under way now (started, not yet ended).
+    /// Only occurrences under way now (started, not yet ended), the latest started first:
+    /// those with the most still to come.
     pub in_progress: Option<bool>,
     /// Attendance modes, any of.
     #[serde(default, deserialize_with = "comma_separated")]

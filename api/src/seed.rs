@@ -46,13 +46,13 @@ pub struct Seeded {
 }
 
 /// A US city with its time zone and a language often spoken there besides English.
-struct City {
-    name: &'static str,
-    region: &'static str,
-    time_zone: chrono_tz::Tz,
-    latitude: f64,
-    longitude: f64,
-    language: &'static str,
+pub(crate) struct City {
+    pub name: &'static str,
+    pub region: &'static str,
+    pub time_zone: chrono_tz::Tz,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub language: &'static str,
 }
 
 const fn city(
@@ -73,7 +73,7 @@ const fn city(
     }
 }
 
-const CITIES: [City; 18] = [
+pub(crate) const CITIES: [City; 18] = [
     city("New York", "NY", Am::New_York, 40.7128, -74.0060, "es"),
     city("Boston", "MA", Am::New_York, 42.3601, -71.0589, "pt"),
     city("Atlanta", "GA", Am::New_York, 33.7490, -84.3880, "ko"),
@@ -358,11 +358,11 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
     let now = Utc::now();
     transaction(c, |c| {
         let mut people = Vec::new();
-        let admin = account(c, DEMO_ADMIN_EMAIL, "Demo admin", &hash, now)?;
+        let admin = new_account(c, DEMO_ADMIN_EMAIL, "Demo admin", &hash, now)?;
         accounts::set_role(c, admin, PlatformRole::Admin, now)?;
-        let demo = account(c, DEMO_EMAIL, "Demo", &hash, now)?;
+        let demo = new_account(c, DEMO_EMAIL, "Demo", &hash, now)?;
         for (n, name) in PEOPLE.iter().enumerate() {
-            people.push(account(
+            people.push(new_account(
                 c,
                 &format!("person{n:02}@hearth.example"),
                 name,
@@ -454,7 +454,7 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
     })
 }
 
-fn account(
+pub(crate) fn new_account(
     c: &mut DbConnection,
     email: &str,
     display_name: &str,

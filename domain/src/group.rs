@@ -263,6 +263,45 @@ impl Point {
     }
 }
 
+/// The side of a grid cell, in degrees: about 11 km north to south.
+const CELL_DEGREES: f64 = 0.1;
+/// Cells in a row of the grid, from -180° to 180° inclusive.
+const CELLS_PER_ROW: i32 = 3601;
+/// Most cells a search names before it falls back to the latitude/longitude box alone: a
+/// radius of about 75 km at the latitude of New York.
+pub const MAX_SEARCH_CELLS: usize = 400;
+
+fn cell_index(degrees: f64, offset: f64) -> i32 {
+    // In range by construction: latitudes and longitudes are checked on the way in.
+    ((degrees + offset) / CELL_DEGREES).floor() as i32
+}
+
+impl Point {
+    /// The grid cell the point lies in: a 0.1° square, numbered row by row from the south-west.
+    /// Indexing places by cell turns "near here" into a few exact lookups.
+    pub fn cell(self) -> i32 {
+        cell_index(self.latitude, 90.0) * CELLS_PER_ROW + cell_index(self.longitude, 180.0)
+    }
+}
+
+impl BoundingBox {
+    /// Every grid cell the box touches, or `None` when there are more than
+    /// [`MAX_SEARCH_CELLS`] (a wide radius is better served by the box alone).
+    pub fn cells(&self) -> Option<Vec<i32>> {
+        let rows = cell_index(self.min_latitude, 90.0)..=cell_index(self.max_latitude, 90.0);
+        let columns = cell_index(self.min_longitude, 180.0)..=cell_index(self.max_longitude, 180.0);
+        let count = rows.clone().count() * columns.clone().count();
+        (count <= MAX_SEARCH_CELLS).then(|| {
+            rows.flat_map(|row| {
+                columns
+                    .clone()
+                    .map(move |column| row * CELLS_PER_ROW + column)
+            })
+            .collect()
+        })
+    }
+}
+
 /// A latitude/longitude rectangle, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BoundingBox {
@@ -884,5 +923,46 @@ mod tests {
         );
         assert_eq!(search_terms("a"), Ok(vec![]));
         assert!(search_terms(&"word ".repeat(9)).is_err());
+    }
+
+    #[test]
+    fn a_search_box_names_every_cell_its_points_fall_in() {
+        let center = Point::new(40.7359, -73.9911, "near").unwrap();
+        let bbox = center.bounding_box(10.0);
+        let cells = bbox.cells().unwrap();
+        assert!(cells.len() <= 12, "{}", cells.len());
+        for (dlat, dlng) in [
+            (0.0, 0.0),
+            (0.089, 0.0),
+            (-0.089, 0.0),
+            (0.0, 0.117),
+            (0.0, -0.117),
+            (0.06, -0.08),
+        ] {
+            let point = Point::new(center.latitude + dlat, center.longitude + dlng, "p").unwrap();
+            assert!(cells.contains(&point.cell()), "{point:?}");
+        }
+        assert!(!cells.contains(&Point::new(40.95, -73.99, "p").unwrap().cell()));
+    }
+
+    #[test]
+    fn wide_searches_fall_back_to_the_box() {
+        let center = Point::new(40.7359, -73.9911, "near").unwrap();
+        assert!(center.bounding_box(60.0).cells().is_some());
+        assert!(center.bounding_box(150.0).cells().is_none());
+        assert!(
+            Point::new(89.5, 0.0, "p")
+                .unwrap()
+                .bounding_box(10.0)
+                .cells()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn cells_cover_the_edges_of_the_map() {
+        assert_eq!(Point::new(-90.0, -180.0, "p").unwrap().cell(), 0);
+        let top = Point::new(90.0, 180.0, "p").unwrap().cell();
+        assert_eq!(top, 1800 * 3601 + 3600);
     }
 }

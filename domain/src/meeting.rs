@@ -240,6 +240,24 @@ impl Meeting {
         found
     }
 
+    /// The first occurrence not cancelled that has not ended by `now` (one under way
+    /// included), within about a year. A near window is tried first, since nearly every
+    /// meeting meets within a fortnight and expanding a year of it costs a hundred times more.
+    pub fn next_occurrence(
+        &self,
+        exceptions: &[MeetingException],
+        now: DateTime<Utc>,
+    ) -> Option<ScheduledOccurrence> {
+        let (near, far) = (now + Duration::days(15), now + Duration::days(400));
+        [(now, near), (near, far)]
+            .into_iter()
+            .find_map(|(from, to)| {
+                self.occurrences(exceptions, from, to)
+                    .into_iter()
+                    .find(|s| !s.exception.as_ref().is_some_and(|e| e.cancelled))
+            })
+    }
+
     /// The occurrence scheduled on the local date `date`, with its exception applied, if the
     /// meeting falls on that date.
     pub fn occurrence_on(

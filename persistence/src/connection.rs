@@ -1,9 +1,12 @@
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
@@ -187,16 +190,42 @@ pub struct PoolSettings {
     pub checkout_timeout: Duration,
 }
 
+/// How many SQL statements a pool's connections have sent, so that tests can hold a request
+/// to a fixed number of them.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCount(Arc<AtomicU64>);
+
+impl StatementCount {
+    /// Statements sent so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+struct CountStatements(Arc<AtomicU64>);
+
+impl Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Builds a pool without connecting: a database that is down at the moment makes requests
-/// answer 503 until it returns, instead of failing here.
-pub fn pool(url: &DatabaseUrl, settings: PoolSettings) -> DbPool {
+/// answer 503 until it returns, instead of failing here. `statements` counts what its
+/// connections send.
+pub fn pool(url: &DatabaseUrl, settings: PoolSettings, statements: StatementCount) -> DbPool {
     r2d2::Pool::builder()
         .max_size(settings.max_size)
         .min_idle(Some(0))
         .connection_timeout(settings.checkout_timeout)
         .test_on_check_out(true)
         .error_handler(Box::new(LogConnectionErrors))
-        .build_unchecked(Manager { url: url.clone() })
+        .build_unchecked(Manager {
+            url: url.clone(),
+            statements,
+        })
 }
 
 /// Opens pooled connections by URL scheme (diesel's own manager would try PostgreSQL first
@@ -204,6 +233,7 @@ pub fn pool(url: &DatabaseUrl, settings: PoolSettings) -> DbPool {
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    statements: StatementCount,
 }
 
 impl ManageConnection for Manager {
@@ -211,7 +241,9 @@ impl ManageConnection for Manager {
     type Error = PersistenceError;
 
     fn connect(&self) -> Result<DbConnection, PersistenceError> {
-        connect(&self.url)
+        let mut c = connect(&self.url)?;
+        c.set_instrumentation(CountStatements(self.statements.0.clone()));
+        Ok(c)
     }
 
     fn is_valid(&self, c: &mut DbConnection) -> Result<(), PersistenceError> {
@@ -235,6 +267,16 @@ impl r2d2::HandleError<PersistenceError> for LogConnectionErrors {
     fn handle_error(&self, error: PersistenceError) {
         log::warn!("database connection failed: {error}");
     }
+}
+
+/// Keeps the planner's statistics fresh where the database does not do it itself: SQLite
+/// analyses what changed enough to matter (`PRAGMA optimize`, cheap when nothing did);
+/// PostgreSQL's autovacuum needs no help.
+pub fn optimize(c: &mut DbConnection) -> Result<(), PersistenceError> {
+    if let DbConnection::Sqlite(sqlite) = c {
+        sqlite.batch_execute("PRAGMA optimize")?;
+    }
+    Ok(())
 }
 
 /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.

@@ -4,6 +4,7 @@
 //! compose them inside one transaction. Nothing above this crate writes SQL or names diesel.
 
 pub mod accounts;
+pub mod bulk;
 mod connection;
 mod error;
 pub mod groups;
@@ -24,6 +25,7 @@ mod schema;
 mod time;
 
 pub use connection::{
-    Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, connect, pool, transaction,
+    Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, StatementCount, connect, optimize,
+    pool, transaction,
 };
 pub use error::PersistenceError;

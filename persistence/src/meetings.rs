@@ -17,7 +17,7 @@ use crate::{DbConnection, PersistenceError};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = meetings, treat_none_as_null = true)]
-struct MeetingRow {
+pub(crate) struct MeetingRow {
     id: String,
     group_id: String,
     title: String,
@@ -104,7 +104,7 @@ fn to_i32(n: u32) -> i32 {
 }
 
 impl MeetingRow {
-    fn of(meeting: &Meeting) -> Self {
+    pub(crate) fn of(meeting: &Meeting) -> Self {
         let d = &meeting.details;
         let venue = d.venue.as_ref();
         let online = d.online.as_ref();

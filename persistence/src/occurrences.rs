@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use diesel::prelude::*;
-use hearth_domain::group::{BoundingBox, FocusArea, GroupId};
+use hearth_domain::group::{BoundingBox, FocusArea, GroupId, Point};
 use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingException, MeetingId};
 use hearth_domain::meeting_type::MeetingType;
 
@@ -13,6 +13,71 @@ use crate::like;
 use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
+
+/// One materialised occurrence, as written.
+#[derive(Insertable)]
+#[diesel(table_name = meeting_occurrences)]
+pub(crate) struct NewOccurrence {
+    meeting_id: String,
+    scheduled_on: NaiveDate,
+    group_id: String,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    cancelled: bool,
+    attendance_mode: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    types: String,
+    languages: String,
+    listed: bool,
+    local_weekday: i32,
+    local_minutes: i32,
+    cell: Option<i32>,
+}
+
+/// The rows that materialise the meeting's occurrences in `[from, until)`: none for a deleted
+/// meeting.
+pub(crate) fn rows(
+    meeting: &Meeting,
+    exceptions: &[MeetingException],
+    listed: bool,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<NewOccurrence> {
+    if meeting.deleted_at.is_some() {
+        return Vec::new();
+    }
+    let d = &meeting.details;
+    let delimited = |values: Vec<String>| format!(",{},", values.join(","));
+    let types = delimited(d.types.iter().map(|t| t.as_str().to_owned()).collect());
+    let languages = delimited(d.languages.iter().map(|l| l.to_lowercase()).collect());
+    let point = d.venue.as_ref().map(|v| v.point);
+    let as_i32 = |n: u32| i32::try_from(n).unwrap_or(0);
+    meeting
+        .occurrences(exceptions, from, until)
+        .into_iter()
+        .map(|scheduled| {
+            let o = scheduled.occurrence;
+            NewOccurrence {
+                meeting_id: meeting.id.to_string(),
+                scheduled_on: o.scheduled_on,
+                group_id: meeting.group.to_string(),
+                starts_at: to_db(o.start),
+                ends_at: to_db(o.end),
+                cancelled: scheduled.exception.as_ref().is_some_and(|e| e.cancelled),
+                attendance_mode: d.mode.as_str().to_owned(),
+                latitude: point.map(|p| p.latitude),
+                longitude: point.map(|p| p.longitude),
+                types: types.clone(),
+                languages: languages.clone(),
+                listed,
+                local_weekday: as_i32(o.local_start.weekday().num_days_from_monday()),
+                local_minutes: as_i32(o.local_start.hour() * 60 + o.local_start.minute()),
+                cell: point.map(Point::cell),
+            }
+        })
+        .collect()
+}
 
 /// Rewrites the meeting's materialised occurrences for `[from, until)`: none for a deleted
 /// meeting. `listed` says whether anyone may find them.
@@ -27,48 +92,10 @@ pub fn refresh(
     let id = meeting.id.to_string();
     diesel::delete(meeting_occurrences::table.filter(meeting_occurrences::meeting_id.eq(&id)))
         .execute(c)?;
-    if meeting.deleted_at.is_none() {
-        let d = &meeting.details;
-        let delimited = |values: Vec<&str>| format!(",{},", values.join(","));
-        let types = delimited(d.types.iter().map(|t| t.as_str()).collect());
-        let languages = delimited(
-            d.languages
-                .iter()
-                .map(|l| l.to_lowercase())
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str)
-                .collect(),
-        );
-        let point = d.venue.as_ref().map(|v| v.point);
-        for scheduled in meeting.occurrences(exceptions, from, until) {
-            let o = scheduled.occurrence;
-            diesel::insert_into(meeting_occurrences::table)
-                .values((
-                    meeting_occurrences::meeting_id.eq(&id),
-                    meeting_occurrences::scheduled_on.eq(o.scheduled_on),
-                    meeting_occurrences::group_id.eq(meeting.group.to_string()),
-                    meeting_occurrences::starts_at.eq(to_db(o.start)),
-                    meeting_occurrences::ends_at.eq(to_db(o.end)),
-                    meeting_occurrences::cancelled
-                        .eq(scheduled.exception.as_ref().is_some_and(|e| e.cancelled)),
-                    meeting_occurrences::attendance_mode.eq(d.mode.as_str()),
-                    meeting_occurrences::latitude.eq(point.map(|p| p.latitude)),
-                    meeting_occurrences::longitude.eq(point.map(|p| p.longitude)),
-                    meeting_occurrences::types.eq(&types),
-                    meeting_occurrences::languages.eq(&languages),
-                    meeting_occurrences::listed.eq(listed),
-                    meeting_occurrences::local_weekday.eq(i32::try_from(
-                        o.local_start.weekday().num_days_from_monday(),
-                    )
-                    .unwrap_or(0)),
-                    meeting_occurrences::local_minutes.eq(i32::try_from(
-                        o.local_start.hour() * 60 + o.local_start.minute(),
-                    )
-                    .unwrap_or(0)),
-                ))
-                .execute(c)?;
-        }
+    for row in rows(meeting, exceptions, listed, from, until) {
+        diesel::insert_into(meeting_occurrences::table)
+            .values(row)
+            .execute(c)?;
     }
     diesel::update(meetings::table.find(&id))
         .set(meetings::materialized_until.eq(Some(to_db(until))))
@@ -200,23 +227,124 @@ type ExceptionRow = (
 /// Where a page continues: after this start, meeting and date.
 pub type OccurrencePosition = (DateTime<Utc>, MeetingId, NaiveDate);
 
-/// Listed, not cancelled occurrences matching `filter`, by start, meeting and date, after
-/// `after`; `limit` of them, or every match when `None` (for sorting by distance).
+/// Listed, not cancelled occurrences matching `filter`, by start, meeting and date (latest
+/// start first when the filter asks for occurrences in progress, so that an index read
+/// backwards from now meets them at once), after `after`; `limit` of them, or every match
+/// when `None` (for sorting by distance).
 pub fn search(
     c: &mut DbConnection,
     filter: &OccurrenceFilter,
     after: Option<OccurrencePosition>,
     limit: Option<i64>,
 ) -> Result<Vec<FoundOccurrence>, PersistenceError> {
+    let rows: Vec<OccurrenceRow> = search_query(filter, after, limit).load(c)?;
+    rows.into_iter()
+        .map(
+            |(meeting, scheduled_on, starts_at, ends_at, latitude, longitude)| {
+                Ok(FoundOccurrence {
+                    meeting: MeetingId(parse_id(&meeting, "meeting")?),
+                    scheduled_on,
+                    starts_at: from_db(starts_at),
+                    ends_at: from_db(ends_at),
+                    latitude,
+                    longitude,
+                })
+            },
+        )
+        .collect()
+}
+
+/// The database's plan for a search, one line per step (`EXPLAIN` on PostgreSQL, `EXPLAIN
+/// QUERY PLAN` on SQLite), for tests that hold searches to their indexes.
+pub fn explain_search(
+    c: &mut DbConnection,
+    filter: &OccurrenceFilter,
+    limit: i64,
+) -> Result<Vec<String>, PersistenceError> {
+    let query = search_query(filter, None, Some(limit));
+    Ok(match c {
+        DbConnection::Postgres(_) => {
+            Explain::<_, diesel::sql_types::Text>::new("EXPLAIN ", query).load::<String>(c)?
+        }
+        DbConnection::Sqlite(_) => {
+            use diesel::sql_types::{Integer, Text};
+            Explain::<_, (Integer, Integer, Integer, Text)>::new("EXPLAIN QUERY PLAN ", query)
+                .load::<(i32, i32, i32, String)>(c)?
+                .into_iter()
+                .map(|(_, _, _, detail)| detail)
+                .collect()
+        }
+    })
+}
+
+/// A query prefixed with `EXPLAIN`, read as rows of `ST`.
+struct Explain<Q, ST> {
+    prefix: &'static str,
+    query: Q,
+    rows: std::marker::PhantomData<ST>,
+}
+
+impl<Q, ST> Explain<Q, ST> {
+    fn new(prefix: &'static str, query: Q) -> Self {
+        Self {
+            prefix,
+            query,
+            rows: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<Q, ST> diesel::query_builder::QueryId for Explain<Q, ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q, ST> diesel::query_builder::Query for Explain<Q, ST>
+where
+    ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+{
+    type SqlType = ST;
+}
+
+impl<Q, ST, DB> diesel::query_builder::QueryFragment<DB> for Explain<Q, ST>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(self.prefix);
+        self.query.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q, ST, Conn> RunQueryDsl<Conn> for Explain<Q, ST> {}
+
+type SearchQuery = meeting_occurrences::BoxedQuery<
+    'static,
+    <DbConnection as Connection>::Backend,
+    (
+        diesel::sql_types::Text,
+        diesel::sql_types::Date,
+        diesel::sql_types::Timestamp,
+        diesel::sql_types::Timestamp,
+        diesel::sql_types::Nullable<diesel::sql_types::Double>,
+        diesel::sql_types::Nullable<diesel::sql_types::Double>,
+    ),
+>;
+
+fn search_query(
+    filter: &OccurrenceFilter,
+    after: Option<OccurrencePosition>,
+    limit: Option<i64>,
+) -> SearchQuery {
     use meeting_occurrences as o;
+    let newest_first = filter.in_progress_at.is_some();
     let mut query = o::table
         .filter(o::listed.eq(true))
         .filter(o::cancelled.eq(false))
-        .order((
-            o::starts_at.asc(),
-            o::meeting_id.asc(),
-            o::scheduled_on.asc(),
-        ))
         .select((
             o::meeting_id,
             o::scheduled_on,
@@ -267,6 +395,9 @@ pub fn search(
         query = query.filter(any);
     }
     if let Some(within) = filter.within {
+        if let Some(cells) = within.cells() {
+            query = query.filter(o::cell.eq_any(cells));
+        }
         query = query
             .filter(o::latitude.between(within.min_latitude, within.max_latitude))
             .filter(o::longitude.between(within.min_longitude, within.max_longitude));
@@ -305,32 +436,41 @@ pub fn search(
     if let Some((at, meeting, date)) = after {
         let at = to_db(at);
         let meeting = meeting.to_string();
-        query = query.filter(
-            o::starts_at.gt(at).or(o::starts_at.eq(at).and(
-                o::meeting_id
-                    .gt(meeting.clone())
-                    .or(o::meeting_id.eq(meeting).and(o::scheduled_on.gt(date))),
-            )),
-        );
+        query = if newest_first {
+            query.filter(
+                o::starts_at.lt(at).or(o::starts_at.eq(at).and(
+                    o::meeting_id
+                        .lt(meeting.clone())
+                        .or(o::meeting_id.eq(meeting).and(o::scheduled_on.lt(date))),
+                )),
+            )
+        } else {
+            query.filter(
+                o::starts_at.gt(at).or(o::starts_at.eq(at).and(
+                    o::meeting_id
+                        .gt(meeting.clone())
+                        .or(o::meeting_id.eq(meeting).and(o::scheduled_on.gt(date))),
+                )),
+            )
+        };
     }
+    query = if newest_first {
+        query.order((
+            o::starts_at.desc(),
+            o::meeting_id.desc(),
+            o::scheduled_on.desc(),
+        ))
+    } else {
+        query.order((
+            o::starts_at.asc(),
+            o::meeting_id.asc(),
+            o::scheduled_on.asc(),
+        ))
+    };
     if let Some(limit) = limit {
         query = query.limit(limit);
     }
-    let rows: Vec<OccurrenceRow> = query.load(c)?;
-    rows.into_iter()
-        .map(
-            |(meeting, scheduled_on, starts_at, ends_at, latitude, longitude)| {
-                Ok(FoundOccurrence {
-                    meeting: MeetingId(parse_id(&meeting, "meeting")?),
-                    scheduled_on,
-                    starts_at: from_db(starts_at),
-                    ends_at: from_db(ends_at),
-                    latitude,
-                    longitude,
-                })
-            },
-        )
-        .collect()
+    query
 }
 
 /// The exceptions of several meetings, in one query.

@@ -234,6 +234,7 @@ diesel::table! {
         listed -> Bool,
         local_weekday -> Integer,
         local_minutes -> Integer,
+        cell -> Nullable<Integer>,
     }
 }
 

@@ -26,6 +26,7 @@ mod memberships;
 mod middleware;
 mod organizations;
 mod password_reset;
+mod query_budget;
 mod schema;
 mod seed;
 mod throttling;

@@ -80,6 +80,7 @@ on_both_backends! {
         spanish["languages"] = json!(["es-MX"]);
         schedule(&app, &owner, &group, spanish).await;
         schedule(&app, &owner, &group, daily("Online now", "online", None, -15)).await;
+        schedule(&app, &owner, &group, daily("Online for a while", "online", None, -40)).await;
         schedule(&app, &owner, &private, daily("Secret in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
         let near = format!("near={},{}", MIDTOWN.0, MIDTOWN.1);
 
@@ -97,7 +98,10 @@ on_both_backends! {
         assert_eq!(titles(&search(&app, &format!("{near}&radius_km=500&sort=distance&attendance_mode=in_person&{}", window(2))).await.json()),
             ["Soon in Brooklyn", "Soon in Boston"]);
         let now = search(&app, "in_progress=true&attendance_mode=online,hybrid").await.json();
-        assert_eq!(titles(&now), ["Online now"]);
+        assert_eq!(titles(&now), ["Online now", "Online for a while"], "the latest started first");
+        let first = search(&app, "in_progress=true&limit=1").await.json();
+        let rest = search(&app, &format!("in_progress=true&limit=1&cursor={}", first["next_cursor"].as_str().unwrap())).await.json();
+        assert_eq!((titles(&first), titles(&rest)), (vec!["Online now".to_owned()], vec!["Online for a while".to_owned()]));
         assert_eq!(now["items"][0]["in_progress"], true);
         assert_eq!(now["items"][0]["meeting"]["online"]["conference_url"], "https://meet.example.org/now");
         assert_eq!(titles(&search(&app, &format!("types=B&{}", window(2))).await.json()), ["Soon in Brooklyn"]);

@@ -43,3 +43,29 @@ on_both_backends! {
         assert!(feed.as_array().unwrap().len() >= 10, "weekly public meetings in the feed");
     }
 }
+
+on_both_backends! {
+    async fn the_scale_set_mixes_places_zones_schedules_and_modes(backend: TestBackend) {
+        let database = TestDatabase::create(backend);
+        let mut connection = database.connect();
+        hearth_persistence::migrations::run_pending(&mut connection).unwrap();
+        let mut reported = Vec::new();
+        let scaled = hearth_api::scale::scale(&mut connection, 3_000, |done| reported.push(done)).unwrap();
+        assert_eq!((scaled.meetings, scaled.groups), (3_000, 150));
+        assert_eq!(reported.last(), Some(&3_000));
+        assert!(scaled.occurrences > 20_000, "{scaled:?}");
+        let again = hearth_api::scale::scale(&mut connection, 10, |_| {}).unwrap_err();
+        assert!(again.to_string().contains("already has data"), "{again}");
+
+        let listed = hearth_persistence::meetings::public(&mut connection).unwrap();
+        assert!(listed.len() > 2_500 && listed.len() < 3_000, "most groups are public: {}", listed.len());
+        let set = |f: &dyn Fn(&hearth_domain::meeting::Meeting) -> String| -> std::collections::BTreeSet<String> {
+            listed.iter().map(|l| f(&l.meeting)).collect()
+        };
+        assert!(set(&|m| m.details.time_zone.name().to_owned()).len() >= 6);
+        assert_eq!(set(&|m| m.details.mode.as_str().to_owned()).len(), 3);
+        let rhythms = set(&|m| format!("{:?}", m.details.schedule.recurrence).split([' ', '{']).next().unwrap().to_owned());
+        assert_eq!(rhythms.len(), 3, "{rhythms:?}");
+        assert!(set(&|m| m.details.types.len().to_string()).len() >= 3);
+    }
+}

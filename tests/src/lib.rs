@@ -90,6 +90,8 @@ pub struct TestApp {
     horizon: Option<hearth_api::horizon::HorizonWorker>,
     /// The database behind it; dropped (and deleted) with the app.
     pub database: TestDatabase,
+    /// The server's pool, for counting the statements it sends.
+    db: hearth_api::db::Db,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -117,6 +119,7 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().expect("local address"));
         let smtp = hearth_api::smtp(&settings).expect("a usable SMTP URL");
         let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
+        let counted = db.clone();
         let delivery = hearth_api::start_mail_delivery(smtp, &db);
         let horizon = Some(hearth_api::horizon::HorizonWorker::start(db.pool()));
         // The server runs in a system of its own, so that dropping the app can stop it and wait
@@ -139,6 +142,7 @@ impl TestApp {
             delivery,
             horizon,
             database,
+            db: counted,
             thread: Some(thread),
         }
     }
@@ -156,6 +160,11 @@ impl TestApp {
     /// `POST path`.
     pub fn post(&self, path: &str) -> awc::ClientRequest {
         self.request(Method::POST, path)
+    }
+
+    /// How many SQL statements the server has sent so far.
+    pub fn statements(&self) -> u64 {
+        self.db.statements()
     }
 
     /// The outbox entries for `recipient`, oldest first, with their delivery state.
