@@ -245,7 +245,7 @@ def main():
         print(f"| {database} | {size:,} | {name} | {connections} | {rps:,.0f} | {p50:.2f} | {p99:.2f} |")
     print()
     measured = {(r[0], r[1], r[2], r[3]): r for r in rows}
-    print("| database | meetings | connections | (b)/(a) | (c)/pgbench c | (d)/pgbench c | (c) p99 vs smallest | (d) p99 vs smallest |")
+    print("| database | meetings | connections | (b)/(a) | (b)/pgbench b | (c)/pgbench c | (c) p99 vs smallest | (d) p99 vs smallest |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     smallest = min(SIZES)
     for database in DATABASES:
@@ -255,7 +255,7 @@ def main():
                 ratio = lambda x, y: f"{x[4] / y[4]:.2f}" if x and y else "–"
                 growth = lambda x, y: f"{x[6] / y[6]:.2f}×" if x and y else "–"
                 print(f"| {database} | {size:,} | {connections} | {ratio(m('b'), m('a'))} | "
-                      f"{ratio(m('c'), m('pgbench c'))} | {ratio(m('d'), m('pgbench c'))} | "
+                      f"{ratio(m('b'), m('pgbench b'))} | {ratio(m('c'), m('pgbench c'))} | "
                       f"{growth(m('c'), m('c', n=smallest))} | {growth(m('d'), m('d', n=smallest))} |")
     print()
     print("| database | meetings | seeding | server peak RSS | (c) results | (d) results |")

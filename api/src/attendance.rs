@@ -104,8 +104,8 @@ fn rsvp_response(c: &mut DbConnection, rsvp: Rsvp) -> Result<RsvpResponse, ApiEr
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, unique per request")
     ),
     responses(
-        (status = 201, description = "RSVPed: a place or the waitlist", body = RsvpResponse),
-        (status = 200, description = "The caller's existing RSVP, or a replayed answer", body = RsvpResponse),
+        (status = 201, description = "RSVPed: a place or the waitlist (a replayed answer keeps its first status)", body = RsvpResponse),
+        (status = 200, description = "The caller's existing RSVP", body = RsvpResponse),
         (status = 400, description = "`bad-request`: a malformed `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`membership-required`: not an active member of the group", body = Problem, content_type = "application/problem+json"),
@@ -388,8 +388,8 @@ async fn check_in(
 /// Check someone in
 ///
 /// Facilitators record that the person was there, from an hour before the occurrence starts
-/// until a week after it ends. Someone let in from the waitlist gets a place. Checking in
-/// again keeps the first time.
+/// until a week after it ends. Someone let in from the waitlist is recorded as present and
+/// keeps their place in the queue. Checking in again keeps the first time.
 #[utoipa::path(
     tag = tags::ATTENDANCE,
     security(("bearer" = [])),

@@ -20,7 +20,8 @@ const ROUND: Pause = Pause::from_secs(60);
 const BATCH: i64 = 200;
 
 /// Extends the occurrences of meetings whose horizon is less than a day beyond the search
-/// window. Answers how many meetings this node refreshed.
+/// window, then drops expired idempotency answers and refreshes SQLite's statistics. Answers
+/// how many meetings this node refreshed.
 pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
     let now = Utc::now();
     let threshold = now + Duration::days(HORIZON_DAYS - 1);
@@ -46,6 +47,7 @@ pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
             Err(error) => log::warn!("meeting {id}: occurrences not extended: {error}"),
         }
     }
+    hearth_persistence::idempotency::purge(c, crate::idempotency::expired_before(now))?;
     // Occurrences change every day: SQLite's planner needs fresh statistics to keep preferring
     // the grid and mode indexes.
     hearth_persistence::optimize(c)?;

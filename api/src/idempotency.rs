@@ -10,8 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, HeaderName};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 use chrono::{Duration, Utc};
-use hearth_persistence::idempotency::{self, StoredAnswer};
-use hearth_persistence::{DbConnection, PersistenceError};
+use hearth_persistence::DbConnection;
+use hearth_persistence::idempotency::{self, Reservation};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -114,32 +114,31 @@ pub fn once<T: Serialize>(
     digest.update(body);
     let request_hash = hex(&digest.finalize());
     let now = Utc::now();
-    let expired = now - Duration::hours(KEPT_HOURS);
-    if let Some(stored) = idempotency::find(c, principal, key_value, expired)? {
-        if stored.request_hash != request_hash {
-            return Err(ApiError::IdempotencyKeyReused);
+    let expired = expired_before(now);
+    match idempotency::reserve(c, principal, key_value, &request_hash, now, expired)? {
+        Reservation::Taken(stored) if stored.request_hash != request_hash => {
+            Err(ApiError::IdempotencyKeyReused)
         }
-        return Ok(Answer {
+        Reservation::Taken(stored) => Ok(Answer {
             status: StatusCode::from_u16(stored.status)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+                .map_err(|_| ApiError::IdempotencyKeyInUse)?,
             body: stored.body,
             replayed: true,
-        });
+        }),
+        Reservation::Reserved => {
+            let (status, value) = act(c)?;
+            let body = encode(&value)?;
+            idempotency::complete(c, principal, key_value, status.as_u16(), &body)?;
+            Ok(Answer {
+                status,
+                body,
+                replayed: false,
+            })
+        }
     }
-    let (status, value) = act(c)?;
-    let answer = StoredAnswer {
-        request_hash,
-        status: status.as_u16(),
-        body: encode(&value)?,
-    };
-    match idempotency::store(c, principal, key_value, &answer, now, expired) {
-        Ok(()) => {}
-        Err(PersistenceError::Conflict { .. }) => return Err(ApiError::IdempotencyKeyInUse),
-        Err(other) => return Err(other.into()),
-    }
-    Ok(Answer {
-        status,
-        body: answer.body,
-        replayed: false,
-    })
+}
+
+/// The instant before which answers have expired.
+pub fn expired_before(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now - Duration::hours(KEPT_HOURS)
 }

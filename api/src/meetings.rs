@@ -586,7 +586,11 @@ pub(crate) fn found(
         ApiError::Domain(DomainError::NotFound(_)) => not_found(),
         other => other,
     })?;
+    // Under the lock the meeting is read again: a deletion may have committed meanwhile.
     let meeting = if lock { meetings::get(c, id)? } else { meeting };
+    if meeting.deleted_at.is_some() {
+        return Err(not_found());
+    }
     Ok(Found { meeting, seen })
 }
 

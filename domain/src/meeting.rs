@@ -1,13 +1,13 @@
 //! Meetings of a group: where (a venue, a call, or both), when (a schedule in the meeting's own
 //! time zone), what kind (Meeting Guide types), and exceptions to single occurrences.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 
 use crate::DomainError;
 use crate::group::{GroupId, Point, is_https_url, is_phone, parse_place, parse_text};
 use crate::identifier::identifier;
 use crate::meeting_type::MeetingType;
-use crate::schedule::{Occurrence, Schedule};
+use crate::schedule::{MAX_YEAR, MIN_YEAR, Occurrence, Schedule};
 use crate::vocabulary::vocabulary;
 
 identifier! {
@@ -266,7 +266,8 @@ impl Meeting {
         date: NaiveDate,
     ) -> Option<ScheduledOccurrence> {
         let details = &self.details;
-        details.schedule.falls_on(date).then(|| {
+        let in_range = (MIN_YEAR..=MAX_YEAR).contains(&date.year());
+        (in_range && details.schedule.falls_on(date)).then(|| {
             let local = date.and_time(details.schedule.start_time);
             let occurrence = Occurrence::at(details.time_zone, date, local, details.duration());
             self.with_exception(occurrence, exceptions)

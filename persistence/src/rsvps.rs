@@ -205,30 +205,21 @@ pub fn fill_places(
     Ok(promote)
 }
 
-/// Records the person as present (`Some`) or not (`None`). Someone checked in from the
-/// waitlist was let in, so they have a place.
+/// Records the person as present at `at`, or not (`None`). Someone on the waitlist who was
+/// let in is recorded as present without being given a place, so undoing a mistaken check-in
+/// leaves the places as they were.
 pub fn set_check_in(
     c: &mut DbConnection,
     id: RsvpId,
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let target = meeting_rsvps::table.find(id.to_string());
-    match at {
-        Some(at) => diesel::update(target)
-            .set((
-                meeting_rsvps::checked_in_at.eq(Some(to_db(at))),
-                meeting_rsvps::status.eq(RsvpStatus::Going.as_str()),
-                meeting_rsvps::updated_at.eq(to_db(now)),
-            ))
-            .execute(c)?,
-        None => diesel::update(target)
-            .set((
-                meeting_rsvps::checked_in_at.eq(None::<NaiveDateTime>),
-                meeting_rsvps::updated_at.eq(to_db(now)),
-            ))
-            .execute(c)?,
-    };
+    diesel::update(meeting_rsvps::table.find(id.to_string()))
+        .set((
+            meeting_rsvps::checked_in_at.eq(at.map(to_db)),
+            meeting_rsvps::updated_at.eq(to_db(now)),
+        ))
+        .execute(c)?;
     Ok(())
 }
 
@@ -317,37 +308,45 @@ pub fn reschedule(
     Ok(())
 }
 
-/// Withdraws the person's RSVPs to occurrences that have not ended, in one group's meetings
-/// or, for `None`, in every group; the places they held go to the waitlists. For someone who
-/// leaves a group, or whose account is erased.
+/// Withdraws the person's RSVPs to occurrences that have not ended (those they were already
+/// checked in at stay), in one group's meetings or, for `None`, in every group; the places
+/// they held go to the waitlists. For someone who leaves a group, or whose account is erased.
 pub fn withdraw(
     c: &mut DbConnection,
     account: AccountId,
     group: Option<GroupId>,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let mut query = meeting_rsvps::table
-        .inner_join(meetings::table)
-        .filter(meeting_rsvps::account_id.eq(account.to_string()))
-        .filter(meeting_rsvps::ends_at.gt(to_db(now)))
-        .into_boxed();
-    if let Some(group) = group {
-        query = query.filter(meetings::group_id.eq(group.to_string()));
-    }
-    let mut held: Vec<(String, String, NaiveDate, String, String, Option<i32>)> = query
-        .select((
-            meetings::group_id,
-            meeting_rsvps::id,
-            meeting_rsvps::scheduled_on,
-            meeting_rsvps::meeting_id,
-            meeting_rsvps::status,
-            meetings::capacity,
-        ))
-        .load(c)?;
-    // Groups are locked in one order, as every other writer of RSVPs locks its group first.
-    held.sort();
-    for (group, id, date, meeting, status, capacity) in held {
+    let held = |c: &mut DbConnection| {
+        let mut query = meeting_rsvps::table
+            .inner_join(meetings::table)
+            .filter(meeting_rsvps::account_id.eq(account.to_string()))
+            .filter(meeting_rsvps::ends_at.gt(to_db(now)))
+            .filter(meeting_rsvps::checked_in_at.is_null())
+            .into_boxed();
+        if let Some(group) = group {
+            query = query.filter(meetings::group_id.eq(group.to_string()));
+        }
+        query
+            .order((meetings::group_id.asc(), meeting_rsvps::id.asc()))
+            .select((
+                meetings::group_id,
+                meeting_rsvps::id,
+                meeting_rsvps::scheduled_on,
+                meeting_rsvps::meeting_id,
+                meeting_rsvps::status,
+                meetings::capacity,
+            ))
+            .load::<(String, String, NaiveDate, String, String, Option<i32>)>(c)
+    };
+    // Every writer of RSVPs locks the group first, in one order; what was held is read again
+    // under the locks, since a waitlisted RSVP may have been promoted meanwhile.
+    let mut groups: Vec<String> = held(c)?.into_iter().map(|row| row.0).collect();
+    groups.dedup();
+    for group in groups {
         crate::groups::lock(c, GroupId(parse_id(&group, "group")?))?;
+    }
+    for (_, id, date, meeting, status, capacity) in held(c)? {
         diesel::delete(meeting_rsvps::table.find(&id)).execute(c)?;
         if status == RsvpStatus::Going.as_str() {
             let capacity = capacity.and_then(|n| u32::try_from(n).ok());

@@ -31,3 +31,4 @@ CREATE TABLE idempotency_keys (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (principal, idempotency_key)
 );
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
