@@ -93,19 +93,6 @@ async fn setup(backend: hearth_tests::TestBackend, n: usize) -> Setup {
     }
 }
 
-async fn meeting(app: &TestApp, owner: &Member, group: &str, body: Value) -> String {
-    let created = app
-        .send(
-            owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/meetings"),
-            body,
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text());
-    created.json()["id"].as_str().unwrap().to_owned()
-}
-
 fn rsvp_path(meeting: &str, date: &str) -> String {
     format!("/v1/meetings/{meeting}/occurrences/{date}/rsvp")
 }
@@ -141,7 +128,7 @@ fn list_path(meeting: &str, date: &str) -> String {
 on_both_backends! {
     async fn places_go_first_come_and_the_waitlist_is_promoted_in_order(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 4).await;
-        let id = meeting(&app, &owner, &group, online(daily(), Some(2))).await;
+        let id = app.meeting(&owner, &group, online(daily(), Some(2))).await["id"].as_str().unwrap().to_owned();
         let date = day(1);
 
         let mut answers = Vec::new();
@@ -183,7 +170,7 @@ on_both_backends! {
 
     async fn concurrent_rsvps_never_overbook(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 6).await;
-        let id = meeting(&app, &owner, &group, online(daily(), Some(2))).await;
+        let id = app.meeting(&owner, &group, online(daily(), Some(2))).await["id"].as_str().unwrap().to_owned();
         let date = day(2);
 
         let answers = futures_util::future::join_all(members.iter().map(|m| rsvp(&app, m, &id, &date))).await;
@@ -200,7 +187,7 @@ on_both_backends! {
 
     async fn a_retry_with_the_same_idempotency_key_gets_the_first_answer(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 2).await;
-        let id = meeting(&app, &owner, &group, online(daily(), Some(1))).await;
+        let id = app.meeting(&owner, &group, online(daily(), Some(1))).await["id"].as_str().unwrap().to_owned();
         let path = rsvp_path(&id, &day(1));
 
         let first = rsvp_with_key(&app, &members[0], &path, "rsvp-7f3a").await;
@@ -231,7 +218,7 @@ on_both_backends! {
 
     async fn rsvps_are_refused_clearly_and_change_nothing(backend: TestBackend) {
         let Setup { app, owner, members, stranger, group } = setup(backend, 1).await;
-        let id = meeting(&app, &owner, &group, online(daily(), None)).await;
+        let id = app.meeting(&owner, &group, online(daily(), None)).await["id"].as_str().unwrap().to_owned();
         let member = &members[0];
 
         rsvp(&app, &stranger, &id, &day(1)).await.assert_problem(403, "membership-required");
@@ -265,12 +252,12 @@ on_both_backends! {
         let owner = app.member("owner@example.org", "Owner").await;
         let asking = app.member("asking@example.org", "Asking").await;
         let unlisted = app.group(&owner, json!({"visibility": "unlisted", "join_policy": "request"})).await["id"].as_str().unwrap().to_owned();
-        let id = meeting(&app, &owner, &unlisted, online(daily(), None)).await;
+        let id = app.meeting(&owner, &unlisted, online(daily(), None)).await["id"].as_str().unwrap().to_owned();
         assert_eq!(app.join(&asking, &unlisted, json!({})).await.status, 202);
         rsvp(&app, &asking, &id, &day(1)).await.assert_problem(403, "membership-required");
 
         let private = app.group(&owner, json!({"name": "Quiet Room", "visibility": "private", "join_policy": "invite"})).await["id"].as_str().unwrap().to_owned();
-        let hidden = meeting(&app, &owner, &private, online(daily(), None)).await;
+        let hidden = app.meeting(&owner, &private, online(daily(), None)).await["id"].as_str().unwrap().to_owned();
         rsvp(&app, &asking, &hidden, &day(1)).await.assert_problem(404, "not-found");
         mine(&app, &asking, &hidden, &day(1)).await.assert_problem(404, "not-found");
         app.get_as(&asking, &list_path(&hidden, &day(1))).await.assert_problem(404, "not-found");
@@ -280,7 +267,7 @@ on_both_backends! {
     async fn facilitators_check_people_in_and_members_keep_their_history(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 2).await;
         let (schedule, date) = soon();
-        let id = meeting(&app, &owner, &group, online(schedule, Some(1))).await;
+        let id = app.meeting(&owner, &group, online(schedule, Some(1))).await["id"].as_str().unwrap().to_owned();
         let going = rsvp(&app, &members[0], &id, &date).await.json();
         let waiting = rsvp(&app, &members[1], &id, &date).await.json();
         assert_eq!(waiting["status"], "waitlisted");
@@ -308,7 +295,7 @@ on_both_backends! {
 
         let unknown = format!("/v1/meetings/{id}/occurrences/{date}/rsvps/{}/check-in", uuid::Uuid::now_v7());
         app.send(&owner, Method::PUT, &unknown, json!(null)).await.assert_problem(404, "not-found");
-        let later = meeting(&app, &owner, &group, online(daily(), None)).await;
+        let later = app.meeting(&owner, &group, online(daily(), None)).await["id"].as_str().unwrap().to_owned();
         let next_week = rsvp(&app, &members[0], &later, &day(7)).await.json();
         let early = format!("/v1/meetings/{later}/occurrences/{}/rsvps/{}/check-in", day(7), next_week["id"].as_str().unwrap());
         app.send(&owner, Method::PUT, &early, json!(null)).await.assert_problem(409, "check-in-closed");
@@ -351,7 +338,7 @@ on_both_backends! {
 
     async fn leaving_the_group_gives_places_to_the_waitlist(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 3).await;
-        let id = meeting(&app, &owner, &group, online(daily(), Some(1))).await;
+        let id = app.meeting(&owner, &group, online(daily(), Some(1))).await["id"].as_str().unwrap().to_owned();
         let date = day(1);
         assert_eq!(rsvp(&app, &members[0], &id, &date).await.json()["status"], "going");
         assert_eq!(rsvp(&app, &members[1], &id, &date).await.json()["status"], "waitlisted");
@@ -371,7 +358,7 @@ on_both_backends! {
 
     async fn rsvps_follow_moves_and_go_with_dates_the_meeting_no_longer_meets_on(backend: TestBackend) {
         let Setup { app, owner, members, group, .. } = setup(backend, 1).await;
-        let id = meeting(&app, &owner, &group, online(daily(), None)).await;
+        let id = app.meeting(&owner, &group, online(daily(), None)).await["id"].as_str().unwrap().to_owned();
         let member = &members[0];
         for offset in [1, 2, 3] {
             assert_eq!(rsvp(&app, member, &id, &day(offset)).await.status, 201);

@@ -3,7 +3,7 @@
 //! RECURRENCE-ID, stable UIDs, conditional GETs, and who may read them.
 
 use awc::http::Method;
-use hearth_tests::{Member, Reply, TestApp, on_both_backends};
+use hearth_tests::{Reply, TestApp, on_both_backends};
 use serde_json::{Value, json};
 
 fn sunday_evenings() -> Value {
@@ -16,19 +16,6 @@ fn sunday_evenings() -> Value {
         "duration_minutes": 90,
         "schedule": {"frequency": "weekly", "weekdays": ["sunday"], "start_time": "19:00", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}
     })
-}
-
-async fn created(app: &TestApp, owner: &Member, group: &str, body: Value) -> String {
-    let reply = app
-        .send(
-            owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/meetings"),
-            body,
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    reply.json()["id"].as_str().unwrap().to_owned()
 }
 
 /// The unfolded content lines of a calendar, after checking the folding itself.
@@ -63,7 +50,7 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let owner = app.member("owner@example.org", "Owner").await;
         let group = app.group(&owner, json!({"visibility": "public"})).await["id"].as_str().unwrap().to_owned();
-        let id = created(&app, &owner, &group, sunday_evenings()).await;
+        let id = app.meeting(&owner, &group, sunday_evenings()).await["id"].as_str().unwrap().to_owned();
         for (date, body) in [
             ("2026-03-15", json!({"cancelled": true})),
             ("2026-03-22", json!({"moved_to": "2026-03-22T18:00:00", "note": "Earlier this week"})),
@@ -121,7 +108,7 @@ on_both_backends! {
         let owner = app.member("owner@example.org", "Owner").await;
         let stranger = app.member("stranger@example.org", "Stranger").await;
         let public = app.group(&owner, json!({"visibility": "public"})).await["id"].as_str().unwrap().to_owned();
-        let id = created(&app, &owner, &public, sunday_evenings()).await;
+        let id = app.meeting(&owner, &public, sunday_evenings()).await["id"].as_str().unwrap().to_owned();
 
         let outside = lines(&Reply::of(app.get(&format!("/v1/meetings/{id}/calendar.ics")).send()).await).join("\n");
         assert!(!outside.contains("meet.example.org"), "{outside}");
@@ -131,7 +118,7 @@ on_both_backends! {
         assert!(inside.contains("Phone: +1 646 555 0100"), "{inside}");
 
         let private = app.group(&owner, json!({"name": "Quiet Room", "visibility": "private"})).await["id"].as_str().unwrap().to_owned();
-        let hidden = created(&app, &owner, &private, sunday_evenings()).await;
+        let hidden = app.meeting(&owner, &private, sunday_evenings()).await["id"].as_str().unwrap().to_owned();
         for path in [format!("/v1/meetings/{hidden}/calendar.ics"), format!("/v1/groups/{private}/calendar.ics")] {
             Reply::of(app.get(&path).send()).await.assert_problem(404, "not-found");
             app.get_as(&stranger, &path).await.assert_problem(404, "not-found");
@@ -153,9 +140,9 @@ on_both_backends! {
             "online": {"conference_url": "https://meet.example.org/x"}, "time_zone": zone,
             "public_links": true, "schedule": schedule,
         });
-        let howe = created(&app, &owner, id, online("Australia/Lord_Howe", json!({"frequency": "monthly", "ordinal": "last", "weekday": "friday", "start_time": "18:30", "starts_on": "2026-01-01"}))).await;
-        let phoenix = created(&app, &owner, id, online("America/Phoenix", json!({"frequency": "once", "start_time": "07:00", "starts_on": "2026-04-02"}))).await;
-        let london = created(&app, &owner, id, online("Europe/London", json!({"frequency": "weekly", "weekdays": ["monday", "thursday"], "interval": 2, "start_time": "12:15", "starts_on": "2026-01-07"}))).await;
+        let howe = app.meeting(&owner, id, online("Australia/Lord_Howe", json!({"frequency": "monthly", "ordinal": "last", "weekday": "friday", "start_time": "18:30", "starts_on": "2026-01-01"}))).await["id"].as_str().unwrap().to_owned();
+        let phoenix = app.meeting(&owner, id, online("America/Phoenix", json!({"frequency": "once", "start_time": "07:00", "starts_on": "2026-04-02"}))).await["id"].as_str().unwrap().to_owned();
+        let london = app.meeting(&owner, id, online("Europe/London", json!({"frequency": "weekly", "weekdays": ["monday", "thursday"], "interval": 2, "start_time": "12:15", "starts_on": "2026-01-07"}))).await["id"].as_str().unwrap().to_owned();
         let cancel = app.send(&owner, Method::PUT, &format!("/v1/meetings/{phoenix}/exceptions/2026-04-02"), json!({"cancelled": true})).await;
         assert_eq!(cancel.status, 200, "{}", cancel.text());
 

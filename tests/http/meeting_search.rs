@@ -3,7 +3,7 @@
 
 use awc::http::Method;
 use chrono::{Duration, Utc};
-use hearth_tests::{Member, Reply, TestApp, on_both_backends};
+use hearth_tests::{Reply, TestApp, on_both_backends};
 use serde_json::{Value, json};
 
 const BROOKLYN: (f64, f64) = (40.6943, -73.9903);
@@ -33,19 +33,6 @@ fn daily(title: &str, mode: &str, place: Option<(f64, f64)>, offset_minutes: i64
     body
 }
 
-async fn schedule(app: &TestApp, owner: &Member, group: &str, body: Value) -> Value {
-    let reply = app
-        .send(
-            owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/meetings"),
-            body,
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    reply.json()
-}
-
 async fn search(app: &TestApp, query: impl AsRef<str>) -> Reply {
     Reply::of(app.get(&format!("/v1/meetings?{}", query.as_ref())).send()).await
 }
@@ -73,15 +60,15 @@ on_both_backends! {
 
         let mut soon = daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61);
         soon["types"] = json!(["B", "O"]);
-        schedule(&app, &owner, &group, soon).await;
-        schedule(&app, &owner, &group, daily("Later in Brooklyn", "in_person", Some(BROOKLYN), 300)).await;
-        schedule(&app, &owner, &group, daily("Soon in Boston", "in_person", Some(BOSTON), 61)).await;
+        app.meeting(&owner, &group, soon).await;
+        app.meeting(&owner, &group, daily("Later in Brooklyn", "in_person", Some(BROOKLYN), 300)).await;
+        app.meeting(&owner, &group, daily("Soon in Boston", "in_person", Some(BOSTON), 61)).await;
         let mut spanish = daily("Pronto en Midtown", "hybrid", Some(MIDTOWN), 90);
         spanish["languages"] = json!(["es-MX"]);
-        schedule(&app, &owner, &group, spanish).await;
-        schedule(&app, &owner, &group, daily("Online now", "online", None, -15)).await;
-        schedule(&app, &owner, &group, daily("Online for a while", "online", None, -40)).await;
-        schedule(&app, &owner, &private, daily("Secret in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        app.meeting(&owner, &group, spanish).await;
+        app.meeting(&owner, &group, daily("Online now", "online", None, -15)).await;
+        app.meeting(&owner, &group, daily("Online for a while", "online", None, -40)).await;
+        app.meeting(&owner, &private, daily("Secret in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
         let near = format!("near={},{}", MIDTOWN.0, MIDTOWN.1);
 
         let in_person = search(&app, &format!("{near}&radius_km=10&attendance_mode=in_person&{}", window(2))).await;
@@ -137,7 +124,7 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let owner = app.member("owner@example.org", "Owner").await;
         let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
-        let meeting = schedule(&app, &owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        let meeting = app.meeting(&owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
         let path = format!("/v1/meetings/{}", meeting["id"].as_str().unwrap());
         let found = || search(&app, window(2));
         assert_eq!(titles(&found().await.json()), ["Soon in Brooklyn"]);
@@ -162,7 +149,7 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let owner = app.member("owner@example.org", "Owner").await;
         let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
-        schedule(&app, &owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
+        app.meeting(&owner, &group, daily("Soon in Brooklyn", "in_person", Some(BROOKLYN), 61)).await;
         let mut c = app.database.connect();
 
         assert_eq!(hearth_api::horizon::extend_due(&mut c).unwrap(), 0, "fresh meetings reach the horizon");
@@ -184,9 +171,9 @@ on_both_backends! {
             "online": {"conference_url": "https://meet.example.org/x"},
             "schedule": {"frequency": "weekly", "weekdays": [day], "start_time": at, "starts_on": "2026-01-01"}
         });
-        schedule(&app, &owner, &gambling, weekly("Tuesday evening", "tuesday", "19:00")).await;
-        schedule(&app, &owner, &alcohol, weekly("Tuesday dawn", "tuesday", "06:30")).await;
-        schedule(&app, &owner, &alcohol, weekly("Saturday evening", "saturday", "19:00")).await;
+        app.meeting(&owner, &gambling, weekly("Tuesday evening", "tuesday", "19:00")).await;
+        app.meeting(&owner, &alcohol, weekly("Tuesday dawn", "tuesday", "06:30")).await;
+        app.meeting(&owner, &alcohol, weekly("Saturday evening", "saturday", "19:00")).await;
         let week = window(24 * 8);
         let found = |query: String| {
             let app = &app;

@@ -348,6 +348,25 @@ impl TestApp {
         created.json()
     }
 
+    /// Schedules a meeting of `group` as `owner` from `body`; answers the meeting.
+    pub async fn meeting(
+        &self,
+        owner: &Member,
+        group: &str,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let created = self
+            .send(
+                owner,
+                Method::POST,
+                &format!("/v1/groups/{group}/meetings"),
+                body,
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()
+    }
+
     /// `POST /v1/groups/{group}/memberships` as `member` with `body`.
     pub async fn join(&self, member: &Member, group: &str, body: serde_json::Value) -> Reply {
         Reply::of(
