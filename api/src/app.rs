@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, Condition, from_fn};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
+use hearth_domain::meeting::MeetingId;
 use hearth_persistence::{PersistenceError, StatementCount, connect, migrations, pool};
 use utoipa_actix_web::AppExt;
 
@@ -17,6 +18,7 @@ use crate::credentials::OneTimeToken;
 use crate::db::Db;
 use crate::docs::{self, Contract};
 use crate::mail::{DeliveryWorker, Smtp};
+use crate::read_cache::ReadCache;
 use crate::settings::{DatabaseSettings, ServeSettings};
 use crate::{extract, middleware, routes};
 
@@ -97,6 +99,7 @@ pub fn server(
     let db = Data::new(db);
     let keys = Data::new(token_keys(settings)?);
     let proxies = Data::new(TrustedProxies(settings.trusted_proxies.clone()));
+    let anonymous_meeting_reads = Data::new(ReadCache::<MeetingId>::default());
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -108,6 +111,7 @@ pub fn server(
             .app_data(contract.clone())
             .app_data(keys.clone())
             .app_data(proxies.clone())
+            .app_data(anonymous_meeting_reads.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

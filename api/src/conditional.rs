@@ -6,6 +6,7 @@ use std::future::{Ready, ready};
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_128;
@@ -38,20 +39,45 @@ impl<T: Serialize> Responder for Tagged<T> {
 
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
         // Serialised once: the same bytes are hashed and sent.
-        let json = match to_json(&self.0) {
-            Ok(json) => json,
-            Err(error) => return actix_web::ResponseError::error_response(&error),
-        };
+        match TaggedJson::of(&self.0) {
+            Ok(tagged) => tagged.respond_to(req),
+            Err(error) => actix_web::ResponseError::error_response(&error),
+        }
+    }
+}
+
+/// A representation already serialised, with its `ETag`: what a cache keeps and answers from.
+#[derive(Debug, Clone)]
+pub struct TaggedJson {
+    json: Bytes,
+    etag: String,
+}
+
+impl TaggedJson {
+    /// Serialises `value` and hashes the bytes.
+    pub fn of<T: Serialize>(value: &T) -> Result<Self, ApiError> {
+        let json = to_json(value)?;
         let etag = etag_of_bytes(&json);
-        if header_lists(req, header::IF_NONE_MATCH, &etag) {
+        Ok(Self {
+            json: Bytes::from(json),
+            etag,
+        })
+    }
+}
+
+impl Responder for TaggedJson {
+    type Body = BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        if header_lists(req, header::IF_NONE_MATCH, &self.etag) {
             return HttpResponse::NotModified()
-                .insert_header((header::ETAG, etag))
+                .insert_header((header::ETAG, self.etag))
                 .finish();
         }
         HttpResponse::Ok()
-            .insert_header((header::ETAG, etag))
+            .insert_header((header::ETAG, self.etag))
             .content_type(header::ContentType::json())
-            .body(json)
+            .body(self.json)
     }
 }
 

@@ -1,7 +1,13 @@
 //! The only door from a handler to the database.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::rt::time::timeout;
 use actix_web::web;
 use hearth_persistence::{DbConnection, DbPool, PersistenceError, StatementCount, transaction};
+use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 
@@ -11,6 +17,11 @@ use crate::error::ApiError;
 pub struct Db {
     pool: DbPool,
     statements: StatementCount,
+    transactions: Arc<AtomicU64>,
+    /// One per pooled connection: a request takes a blocking thread only once it holds one,
+    /// so requests beyond the pool's size wait as cheap tasks, not as parked threads.
+    turns: Arc<Semaphore>,
+    patience: Duration,
 }
 
 impl std::fmt::Debug for Db {
@@ -24,7 +35,20 @@ impl std::fmt::Debug for Db {
 impl Db {
     /// Wraps a pool and the count of the statements its connections send.
     pub fn new(pool: DbPool, statements: StatementCount) -> Self {
-        Self { pool, statements }
+        let size = usize::try_from(pool.max_size()).unwrap_or(1);
+        Self {
+            turns: Arc::new(Semaphore::new(size)),
+            patience: pool.connection_timeout(),
+            pool,
+            statements,
+            transactions: Arc::default(),
+        }
+    }
+
+    /// How many transactions this process has run through [`Db::tx`]: every change a request
+    /// makes goes through one, so a cached read taken at the same count is still current here.
+    pub fn transactions(&self) -> u64 {
+        self.transactions.load(Ordering::Acquire)
     }
 
     /// How many SQL statements the pool's connections have sent so far.
@@ -44,8 +68,13 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        let turn = timeout(self.patience, self.turns.clone().acquire_owned())
+            .await
+            .map_err(|waited| PersistenceError::Unavailable(Box::new(waited)))?
+            .map_err(|closed| PersistenceError::Unavailable(Box::new(closed)))?;
         let pool = self.pool.clone();
         web::block(move || {
+            let _turn = turn;
             let mut connection = pool.get().map_err(PersistenceError::from)?;
             f(&mut connection)
         })
@@ -59,6 +88,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |c| transaction(c, f)).await
+        let transactions = self.transactions.clone();
+        let outcome = self.run(move |c| transaction(c, f)).await;
+        // Counted after the commit, so that a read cached meanwhile is never taken for current.
+        transactions.fetch_add(1, Ordering::AcqRel);
+        outcome
     }
 }

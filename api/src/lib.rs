@@ -26,6 +26,7 @@ pub mod memberships;
 pub mod middleware;
 pub mod organizations;
 pub mod pagination;
+pub mod read_cache;
 pub mod responses;
 pub mod routes;
 pub mod scale;

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, MaybeUser};
-use crate::conditional::{IfMatch, Tagged, etag_of};
+use crate::conditional::{IfMatch, Tagged, TaggedJson, etag_of};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
@@ -30,6 +30,7 @@ use crate::groups::{
     seen, seen_locked,
 };
 use crate::pagination::{PageQuery, PageRequest};
+use crate::read_cache::ReadCache;
 use crate::responses::{Created, NoContent};
 
 /// How a meeting repeats.
@@ -747,15 +748,23 @@ pub async fn get_meeting(
     caller: MaybeUser,
     path: Path<MeetingPath>,
     db: Data<Db>,
-) -> Result<Tagged<MeetingResponse>, ApiError> {
+    anonymous_reads: Data<ReadCache<MeetingId>>,
+) -> Result<TaggedJson, ApiError> {
     let id = MeetingId(path.meeting_id);
-    let response = db
-        .run(move |c| {
-            let found = found(c, id, caller.0.as_ref(), false)?;
-            respond(c, found)
-        })
-        .await?;
-    Ok(Tagged(response))
+    let read = async || {
+        let caller = caller.0.clone();
+        let response = db
+            .run(move |c| {
+                let found = found(c, id, caller.as_ref(), false)?;
+                respond(c, found)
+            })
+            .await?;
+        TaggedJson::of(&response)
+    };
+    if caller.0.is_some() {
+        return read().await;
+    }
+    anonymous_reads.get_or_read(id, &db, read).await
 }
 
 /// Change a meeting
