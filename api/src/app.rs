@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
 use crate::auth::TokenKeys;
 use crate::client_address::TrustedProxies;
 use crate::credentials::OneTimeToken;
+use crate::crisis::CrisisDirectory;
 use crate::db::Db;
 use crate::docs::{self, Contract};
 use crate::mail::{DeliveryWorker, Smtp};
@@ -100,6 +101,7 @@ pub fn server(
     let keys = Data::new(token_keys(settings)?);
     let proxies = Data::new(TrustedProxies(settings.trusted_proxies.clone()));
     let anonymous_meeting_reads = Data::new(ReadCache::<MeetingId>::default());
+    let crisis_directory = Data::new(CrisisDirectory::default());
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -112,6 +114,7 @@ pub fn server(
             .app_data(keys.clone())
             .app_data(proxies.clone())
             .app_data(anonymous_meeting_reads.clone())
+            .app_data(crisis_directory.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

@@ -45,8 +45,9 @@ impl Db {
         }
     }
 
-    /// How many transactions this process has run through [`Db::tx`]: every change a request
-    /// makes goes through one, so a cached read taken at the same count is still current here.
+    /// How many transactions this process has committed through [`Db::tx`]: every change a
+    /// request makes goes through one, so a cached read taken at the same count is still
+    /// current here.
     pub fn transactions(&self) -> u64 {
         self.transactions.load(Ordering::Acquire)
     }
@@ -68,14 +69,24 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let turn = timeout(self.patience, self.turns.clone().acquire_owned())
+        self.run_within(self.patience, f).await
+    }
+
+    /// Runs `f` with a pooled connection, waiting at most `patience` for one (503
+    /// `database-unavailable` after that), for answers that have somewhere else to turn.
+    pub async fn run_within<T, F>(&self, patience: Duration, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let turn = timeout(patience, self.turns.clone().acquire_owned())
             .await
             .map_err(|waited| PersistenceError::Unavailable(Box::new(waited)))?
             .map_err(|closed| PersistenceError::Unavailable(Box::new(closed)))?;
         let pool = self.pool.clone();
         web::block(move || {
             let _turn = turn;
-            let mut connection = pool.get().map_err(PersistenceError::from)?;
+            let mut connection = pool.get_timeout(patience).map_err(PersistenceError::from)?;
             f(&mut connection)
         })
         .await
@@ -88,10 +99,12 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let transactions = self.transactions.clone();
         let outcome = self.run(move |c| transaction(c, f)).await;
-        // Counted after the commit, so that a read cached meanwhile is never taken for current.
-        transactions.fetch_add(1, Ordering::AcqRel);
+        if outcome.is_ok() {
+            // Counted after the commit, so that a read cached meanwhile is never taken for
+            // current; a rolled-back transaction changed nothing.
+            self.transactions.fetch_add(1, Ordering::AcqRel);
+        }
         outcome
     }
 }

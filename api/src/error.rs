@@ -388,6 +388,8 @@ pub fn problem_response(
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+    // An error may meet someone at a bad moment: every one points to where help is.
+    response.insert_header((header::LINK, crate::crisis::CRISIS_RESOURCES_LINK));
     for (name, value) in headers {
         response.insert_header((name, value));
     }

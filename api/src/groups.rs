@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use actix_web::http::header;
 use actix_web::web::{Data, Path, Query};
-use actix_web::{Either, HttpResponse, delete, get, patch, post};
+use actix_web::{CustomizeResponder, Either, HttpResponse, Responder, delete, get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::account::{PlatformRole, parse_time_zone};
@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::conditional::{IfMatch, Tagged, etag_of};
+use crate::crisis::CRISIS_RESOURCES_LINK;
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::{JsonObject, comma_separated, present, present_whole_number, whole_number};
@@ -596,7 +597,8 @@ pub async fn create_group(
     params(GroupPath, ("If-None-Match" = Option<String>, Header, description = "An `ETag` the client holds")),
     responses(
         (status = 200, description = "The group", body = GroupResponse,
-         headers(("ETag" = String, description = "This version"))),
+         headers(("ETag" = String, description = "This version"),
+                 ("Link" = String, description = "Where crisis help is: `</v1/crisis-resources>; rel=\"help\"`"))),
         (status = 301, description = "A former slug: `Location` names the current one",
          headers(("Location" = String, description = "The group's current address"))),
         (status = 304, description = "Unchanged since the `ETag` sent"),
@@ -608,7 +610,7 @@ pub async fn get_group(
     caller: MaybeUser,
     path: Path<GroupPath>,
     db: Data<Db>,
-) -> Result<Either<HttpResponse, Tagged<GroupResponse>>, ApiError> {
+) -> Result<Either<HttpResponse, CustomizeResponder<Tagged<GroupResponse>>>, ApiError> {
     let reference = path.into_inner().group;
     let seen = db
         .run(move |c| seen(c, &reference, caller.0.as_ref()))
@@ -623,7 +625,11 @@ pub async fn get_group(
                 .finish(),
         ));
     }
-    Ok(Either::Right(Tagged(seen.group.into())))
+    Ok(Either::Right(
+        Tagged(GroupResponse::from(seen.group))
+            .customize()
+            .insert_header((header::LINK, CRISIS_RESOURCES_LINK)),
+    ))
 }
 
 /// Change a group

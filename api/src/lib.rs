@@ -9,6 +9,7 @@ pub mod auth;
 pub mod client_address;
 pub mod conditional;
 pub mod credentials;
+pub mod crisis;
 pub mod db;
 pub mod docs;
 pub mod error;

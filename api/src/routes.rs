@@ -5,7 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    accounts, attendance, feeds, groups, health, me, meetings, memberships, organizations, tokens,
+    accounts, attendance, crisis, feeds, groups, health, me, meetings, memberships, organizations,
+    tokens,
 };
 
 /// Mounts every documented route.
@@ -14,6 +15,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/health")
             .service(health::check_liveness)
             .service(health::check_readiness),
+    )
+    .service(
+        scope("/v1/crisis-resources")
+            .service(crisis::list_crisis_resources)
+            .service(crisis::put_crisis_resource)
+            .service(crisis::delete_crisis_resource),
     )
     .service(
         scope("/v1/accounts")

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod attendance;
+pub mod crisis;
 mod error;
 pub mod group;
 mod identifier;

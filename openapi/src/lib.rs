@@ -35,6 +35,8 @@ pub mod tags {
     pub const MEETINGS: &str = "meetings";
     /// RSVPs, waitlists, check-ins and attendance history.
     pub const ATTENDANCE: &str = "attendance";
+    /// Crisis help: always public, answered even while the database is down.
+    pub const CRISIS: &str = "crisis";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -82,6 +84,11 @@ pub const BEARER: &str = "bearer";
             when a place frees. Facilitators see who is coming and record who was there; each \
             member sees their own attendance history. Sending an `Idempotency-Key` makes a \
             retried RSVP safe."),
+        (name = tags::CRISIS, description = "Where to turn in a crisis: helplines, text lines \
+            and emergency numbers for a region, in the reader's language first. Public, \
+            cacheable, and answered even while the database is down, from a built-in set that \
+            platform administrators extend and override. Every problem answer links here with \
+            `Link: </v1/crisis-resources>; rel=\"help\"`."),
     ),
     components(schemas(Problem, FieldError)),
 )]

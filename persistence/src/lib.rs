@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bulk;
 mod connection;
+pub mod crisis_resources;
 mod error;
 pub mod groups;
 pub mod health;

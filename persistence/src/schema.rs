@@ -281,9 +281,29 @@ diesel::joinable!(meeting_rsvps -> accounts (account_id));
 diesel::joinable!(meeting_exceptions -> meetings (meeting_id));
 diesel::joinable!(meeting_occurrences -> meetings (meeting_id));
 
+diesel::table! {
+    crisis_resources (slug) {
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        region -> Text,
+        languages -> Text,
+        phone -> Nullable<Text>,
+        text_number -> Nullable<Text>,
+        text_keyword -> Nullable<Text>,
+        chat_url -> Nullable<Text>,
+        website -> Nullable<Text>,
+        hours -> Text,
+        position -> Integer,
+        withdrawn -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
+    crisis_resources,
     email_tokens,
     group_invitations,
     group_memberships,

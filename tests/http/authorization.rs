@@ -332,6 +332,7 @@ impl World {
         );
         let group_owner = |status| [401, 403, 403, status, 403, 403, status, 403, 403];
         let all = |status| [status; 9];
+        let platform_admin = |status| [401, 403, 403, 403, 403, 403, status, 403, 403];
         let person = |status| {
             [
                 401, status, status, status, status, status, status, 403, 403,
@@ -363,6 +364,30 @@ impl World {
                 "/health/ready".into(),
                 Body::Empty,
                 all(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/crisis-resources",
+                "/v1/crisis-resources?region=US".into(),
+                Body::Empty,
+                all(200),
+            ),
+            row(
+                Method::PUT,
+                "/v1/crisis-resources/{slug}",
+                "/v1/crisis-resources/matrix-line".into(),
+                Body::Json(json!({
+                    "name": "Matrix line", "description": "A line for the matrix.", "region": "US",
+                    "languages": ["en"], "phone": "988", "hours": "24/7"
+                })),
+                platform_admin(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/crisis-resources/{slug}",
+                "/v1/crisis-resources/matrix-line".into(),
+                Body::Empty,
+                platform_admin(204),
             ),
             row(
                 Method::POST,
@@ -849,9 +874,12 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 60] = [
+const MATRIX_OPERATIONS: [&str; 63] = [
     "GET /health/live",
     "GET /health/ready",
+    "GET /v1/crisis-resources",
+    "PUT /v1/crisis-resources/{slug}",
+    "DELETE /v1/crisis-resources/{slug}",
     "POST /v1/accounts",
     "POST /v1/accounts/email-confirmations",
     "POST /v1/accounts/email-confirmation-requests",

@@ -13,6 +13,7 @@ mod authorization;
 mod availability;
 mod calendars;
 mod contract;
+mod crisis;
 mod errors;
 mod feeds;
 mod group_privacy;
