@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use hearth_tests::{Reply, TcpProxy, TestApp, TestBackend, TestDatabase, on_both_backends};
+use hearth_tests::{Reply, TestApp, TestBackend, on_both_backends};
 
 /// Far below r2d2's 30-second default: proves that nothing waits on the database for long.
 /// (A bound against hanging, not a speed target.)
@@ -45,10 +45,7 @@ async fn postgres_outage_answers_503_promptly_and_recovers_without_restart() {
     let Some(backend) = TestBackend::postgres() else {
         return;
     };
-    let database = TestDatabase::create(backend);
-    let proxy = TcpProxy::start(database.server_address().expect("a server address"));
-    let via_proxy = database.url_via_port(proxy.port());
-    let app = TestApp::spawn_on(database, |s| s.database.url = via_proxy).await;
+    let (app, proxy) = TestApp::spawn_behind_proxy(backend).await;
     assert_eq!(Reply::of(app.get("/health/ready").send()).await.status, 200);
 
     proxy.cut();

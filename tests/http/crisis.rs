@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use awc::http::Method;
-use hearth_tests::{Member, Reply, TcpProxy, TestApp, TestBackend, TestDatabase, on_both_backends};
+use hearth_tests::{Member, Reply, TestApp, TestBackend, on_both_backends};
 use serde_json::{Value, json};
 
 /// A bound against hanging on the database, not a speed target.
@@ -231,10 +231,7 @@ async fn crisis_help_is_answered_with_postgres_unreachable() {
     let Some(backend) = TestBackend::postgres() else {
         return;
     };
-    let database = TestDatabase::create(backend);
-    let proxy = TcpProxy::start(database.server_address().expect("a server address"));
-    let via_proxy = database.url_via_port(proxy.port());
-    let app = TestApp::spawn_on(database, |s| s.database.url = via_proxy).await;
+    let (app, proxy) = TestApp::spawn_behind_proxy(backend).await;
     proxy.cut();
 
     let started = Instant::now();

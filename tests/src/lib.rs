@@ -107,6 +107,17 @@ impl TestApp {
         Self::spawn_on(database, adjust).await
     }
 
+    /// Starts the app on a fresh database of `backend` reached through a proxy the test can
+    /// cut, to stage an outage of a database server (PostgreSQL: an SQLite file cannot be cut
+    /// off this way).
+    pub async fn spawn_behind_proxy(backend: TestBackend) -> (Self, TcpProxy) {
+        let database = TestDatabase::create(backend);
+        let proxy = TcpProxy::start(database.server_address().expect("a server address"));
+        let via_proxy = database.url_via_port(proxy.port());
+        let app = Self::spawn_on(database, |s| s.database.url = via_proxy).await;
+        (app, proxy)
+    }
+
     /// Starts the app on an existing test database, through the same functions as `hearth serve`.
     pub async fn spawn_on(database: TestDatabase, adjust: impl FnOnce(&mut ServeSettings)) -> Self {
         init_test_log();
