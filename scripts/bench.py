@@ -18,7 +18,6 @@ BENCH_SECONDS (10), BENCH_PG (postgres://postgres@127.0.0.1:5432), HEARTH_BIN.
 
 import datetime as dt
 import json
-import zoneinfo
 import os
 import re
 import shutil
@@ -30,6 +29,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import zoneinfo
 
 BIN = os.environ.get("HEARTH_BIN", "target/release/hearth")
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000 100000 1000000").split()]

@@ -1,10 +1,12 @@
 //! Crisis resources (`/v1/crisis-resources`): public, cacheable, and answered even while the
 //! database is down, from the built-in set and the last directory read.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
+use actix_web::rt::time::timeout;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{CustomizeResponder, Responder, delete, get, put};
 use chrono::Utc;
@@ -27,7 +29,7 @@ use crate::responses::NoContent;
 /// Where every problem answer and group page points people in distress.
 pub const CRISIS_RESOURCES_LINK: &str = "</v1/crisis-resources>; rel=\"help\"";
 
-/// How long apps and proxies may keep the list.
+/// How long apps and proxies may keep the list read with the database.
 const CACHE_CONTROL: &str = "public, max-age=300";
 
 /// How long the directory read from the database is used before it is read again (at once
@@ -151,12 +153,14 @@ pub struct CrisisQuery {
 #[derive(Debug, Default)]
 pub struct CrisisDirectory {
     last: Mutex<Option<Reading>>,
+    /// Changes to the directory made through this server, so that they are read at once.
+    changes: AtomicU64,
 }
 
 #[derive(Debug, Clone)]
 struct Reading {
     at: Instant,
-    transactions: u64,
+    changes: u64,
     /// The directory as last read successfully, if it ever was.
     entries: Option<Vec<CrisisResource>>,
     /// Whether this reading reached the database.
@@ -174,44 +178,56 @@ impl Reading {
 }
 
 impl CrisisDirectory {
-    /// The administrators' entries and where they came from; never fails.
+    /// The administrators' entries and where they came from; never fails, and never waits
+    /// for the database longer than [`PATIENCE`].
     async fn entries(&self, db: &Db) -> (Vec<CrisisResource>, DirectorySource) {
-        let transactions = db.transactions();
-        let last = self.last().clone();
-        if let Some(last) = &last {
+        let changes = self.changes.load(Ordering::Acquire);
+        if let Some(last) = self.last().as_ref() {
             let wait = if last.reached {
                 REREAD_AFTER
             } else {
                 RETRY_AFTER_FAILURE
             };
-            // A transaction committed since means a change to read, and a database to read
-            // it from.
-            if last.transactions == transactions && last.at.elapsed() < wait {
+            if last.changes == changes && last.at.elapsed() < wait {
                 return last.clone().answer();
             }
         }
-        let reading = match db
-            .run_within(PATIENCE, |c| Ok(crisis_resources::all(c)?))
-            .await
-        {
-            Ok(entries) => Reading {
+        // The deadline covers everything, a connection that hangs on a silent network too.
+        let read = timeout(
+            PATIENCE,
+            db.run_within(PATIENCE, |c| Ok(crisis_resources::all(c)?)),
+        )
+        .await;
+        let mut last = self.last();
+        let reading = match read {
+            Ok(Ok(entries)) => Reading {
                 at: Instant::now(),
-                transactions,
+                changes,
                 entries: Some(entries),
                 reached: true,
             },
-            Err(error) => {
-                log::warn!("crisis resources answered without the database: {error}");
+            failed => {
+                let cause = match failed {
+                    Ok(Err(error)) => error.to_string(),
+                    _ => format!("no answer within {} ms", PATIENCE.as_millis()),
+                };
+                log::warn!("crisis resources answered without the database: {cause}");
                 Reading {
                     at: Instant::now(),
-                    transactions,
-                    entries: last.and_then(|last| last.entries),
+                    changes,
+                    // The newest directory any request has read, not this one's snapshot.
+                    entries: last.as_ref().and_then(|known| known.entries.clone()),
                     reached: false,
                 }
             }
         };
-        *self.last() = Some(reading.clone());
+        *last = Some(reading.clone());
         reading.answer()
+    }
+
+    /// Notes a change made through this server, for the next request to read.
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     fn last(&self) -> MutexGuard<'_, Option<Reading>> {
@@ -263,15 +279,16 @@ pub async fn list_crisis_resources(
         .transpose()?
         .and_then(|tags| tags.into_iter().next());
     let (entries, source) = directory.entries(&db).await;
+    let written: Vec<Slug> = entries.iter().map(|entry| entry.slug.clone()).collect();
     let origin = |resource: &CrisisResource| {
-        if entries.iter().any(|entry| entry.slug == resource.slug) {
+        if written.contains(&resource.slug) {
             ResourceOrigin::Directory
         } else {
             ResourceOrigin::BuiltIn
         }
     };
     let resources = crisis::for_reader(
-        crisis::directory(entries.clone()),
+        crisis::directory(entries),
         place.as_ref(),
         language.as_deref(),
     );
@@ -285,9 +302,14 @@ pub async fn list_crisis_resources(
             .collect(),
         source,
     };
+    // An answer made without the database is not to be kept once it is back.
+    let cache_control = match source {
+        DirectorySource::Current => CACHE_CONTROL,
+        DirectorySource::LastKnown | DirectorySource::BuiltIn => "no-cache",
+    };
     Ok(TaggedJson::of(&page)?
         .customize()
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL)))
+        .insert_header((header::CACHE_CONTROL, cache_control)))
 }
 
 /// A crisis resource in a path.
@@ -366,7 +388,8 @@ fn administrator(user: &AuthUser) -> Result<(), ApiError> {
 ///
 /// Platform administrators. Creates or replaces the entry of this slug; an entry with a
 /// built-in resource's slug replaces it, and one with `withdrawn: true` withholds it.
-/// Every reader sees the change at once on this server, within a minute on the others.
+/// Readers see the change at once on this server, within a minute on the others (and apps
+/// may keep a list for five minutes).
 #[utoipa::path(
     tag = tags::CRISIS,
     security(("bearer" = [])),
@@ -385,6 +408,7 @@ pub async fn put_crisis_resource(
     path: Path<CrisisResourcePath>,
     JsonObject(request): JsonObject<CrisisResourceRequest>,
     db: Data<Db>,
+    directory: Data<CrisisDirectory>,
 ) -> Result<Json<CrisisResourceResponse>, ApiError> {
     administrator(&user)?;
     let e = &mut Vec::new();
@@ -422,6 +446,7 @@ pub async fn put_crisis_resource(
     let stored = entry.clone();
     db.tx(move |c| Ok(crisis_resources::put(c, &stored, Utc::now())?))
         .await?;
+    directory.changed();
     Ok(Json(CrisisResourceResponse::new(
         entry,
         ResourceOrigin::Directory,
@@ -448,6 +473,7 @@ pub async fn delete_crisis_resource(
     user: AuthUser,
     path: Path<CrisisResourcePath>,
     db: Data<Db>,
+    directory: Data<CrisisDirectory>,
 ) -> Result<NoContent, ApiError> {
     administrator(&user)?;
     let not_found = || ApiError::Domain(DomainError::NotFound("crisis resource"));
@@ -455,9 +481,9 @@ pub async fn delete_crisis_resource(
     let deleted = db
         .tx(move |c| Ok(crisis_resources::delete(c, &slug)?))
         .await?;
-    if deleted {
-        Ok(NoContent)
-    } else {
-        Err(not_found())
+    if !deleted {
+        return Err(not_found());
     }
+    directory.changed();
+    Ok(NoContent)
 }

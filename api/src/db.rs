@@ -99,12 +99,17 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let outcome = self.run(move |c| transaction(c, f)).await;
-        if outcome.is_ok() {
-            // Counted after the commit, so that a read cached meanwhile is never taken for
-            // current; a rolled-back transaction changed nothing.
-            self.transactions.fetch_add(1, Ordering::AcqRel);
-        }
-        outcome
+        let transactions = self.transactions.clone();
+        self.run(move |c| {
+            let outcome = transaction(c, f);
+            // Counted after the commit (a rolled-back one changed nothing), and here rather
+            // than in the request, which may be gone by then: a read cached meanwhile is
+            // never taken for current.
+            if outcome.is_ok() {
+                transactions.fetch_add(1, Ordering::AcqRel);
+            }
+            outcome
+        })
+        .await
     }
 }

@@ -5,8 +5,9 @@
 //!
 //! An entry is used while it is younger than [`FRESH_FOR`] and no transaction has run in this
 //! process since it was read: a change made here is seen at once, a change made by another
-//! node of a cluster within a second. When an entry comes of age, one request reads it again
-//! while the others are answered from it a little longer, rather than all reading at once.
+//! node of a cluster within two seconds. When an entry comes of age, one request reads it
+//! again while the others are answered from it for up to another second, rather than all
+//! reading at once.
 
 use std::collections::HashMap;
 use std::hash::Hash;

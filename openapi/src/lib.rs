@@ -7,8 +7,10 @@
 mod problem;
 
 use utoipa::OpenApi;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContactBuilder, Content, LicenseBuilder, Ref, RefOr};
 
@@ -170,6 +172,15 @@ fn default_problem() -> RefOr<utoipa::openapi::Response> {
             .content(
                 PROBLEM_JSON,
                 Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .header(
+                "Link",
+                HeaderBuilder::new()
+                    .schema(Some(Object::with_type(Type::String)))
+                    .description(Some(
+                        "Where crisis help is, on every problem answer:                          `</v1/crisis-resources>; rel=\"help\"`.",
+                    ))
+                    .build(),
             )
             .build(),
     )

@@ -81,12 +81,12 @@ pub fn all(c: &mut DbConnection) -> Result<Vec<CrisisResource>, PersistenceError
         .collect()
 }
 
-/// Stores the entry of its slug, replacing any; answers whether it is new.
+/// Stores the entry of its slug, replacing any.
 pub fn put(
     c: &mut DbConnection,
     resource: &CrisisResource,
     at: DateTime<Utc>,
-) -> Result<bool, PersistenceError> {
+) -> Result<(), PersistenceError> {
     let row = CrisisResourceRow::of(resource, at);
     let replaced = diesel::update(crisis_resources::table.find(resource.slug.as_str()))
         .set(&row)
@@ -96,7 +96,7 @@ pub fn put(
             .values(&row)
             .execute(c)?;
     }
-    Ok(replaced == 0)
+    Ok(())
 }
 
 /// Removes the entry of `slug`; answers whether there was one.

@@ -198,6 +198,7 @@ on_both_backends! {
         let during = crisis(&app, "?region=US-CA").await;
         assert!(started.elapsed() < PROMPT, "waited {:?}", started.elapsed());
         assert_eq!(during.status, 200, "{}", during.text());
+        assert_eq!(during.header("cache-control"), Some("no-cache"), "not to be kept once the database is back");
         let page = during.json();
         assert_eq!(page["source"], "last_known");
         assert_eq!(item(&page, "ca-peer-warmline")["name"], "Peer Warm Line", "the directory as last read");

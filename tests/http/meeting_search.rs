@@ -161,6 +161,28 @@ on_both_backends! {
         assert!(!hearth_persistence::occurrences::claim(&mut c, id, seen, far).unwrap(), "a second node finds it taken");
     }
 
+    async fn a_page_near_a_point_is_full_when_more_lie_within_the_radius(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let owner = app.member("owner@example.org", "Owner").await;
+        let group = app.group(&owner, json!({"name": "Open Circle"})).await["id"].as_str().unwrap().to_owned();
+        // Just inside the box a 5 km search reads (about 0.045 degrees each way), but 6 km
+        // from its centre: sooner than every meeting within the radius.
+        let (latitude, longitude) = MIDTOWN;
+        for (n, corner) in [(0.04, 0.055), (0.04, -0.055), (-0.04, 0.055), (-0.04, -0.055)].iter().enumerate() {
+            let place = (latitude + corner.0, longitude + corner.1);
+            app.meeting(&owner, &group, daily(&format!("Corner {n}"), "in_person", Some(place), 30 + n as i64)).await;
+        }
+        for n in 0..3 {
+            app.meeting(&owner, &group, daily(&format!("Inside {n}"), "in_person", Some(MIDTOWN), 40 + n)).await;
+        }
+        let near = "near=40.7549,-73.9840&radius_km=5&limit=2";
+        let first = search(&app, near).await.json();
+        assert_eq!(titles(&first), ["Inside 0", "Inside 1"]);
+        let cursor = first["next_cursor"].as_str().expect("more to come");
+        let rest = search(&app, format!("{near}&cursor={cursor}")).await.json();
+        assert_eq!(titles(&rest)[0], "Inside 2");
+    }
+
     async fn weekday_time_of_day_and_focus_narrow_the_search(backend: TestBackend) {
         let app = TestApp::spawn(backend).await;
         let owner = app.member("owner@example.org", "Owner").await;

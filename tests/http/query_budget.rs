@@ -2,6 +2,7 @@
 //! "in person near here, starting soon" and "online, happening now" read their indexes and
 //! never a whole table, and a request sends the same few statements whatever it finds.
 
+use awc::http::Method;
 use chrono::{Duration, Utc};
 use hearth_api::read_cache::FRESH_FOR;
 use hearth_api::scale::scale;
@@ -151,10 +152,17 @@ on_both_backends! {
         assert!(statements_as(&app, &owner, &path).await > 0, "a reader with a token is never served from the cache");
         let inside = app.get_as(&owner, &path).await.json();
         assert_eq!(inside["online"]["conference_url"], "https://meet.example.org/lunch");
+        let outside = Reply::of(app.get(&path).send()).await.json();
+        assert_eq!((outside["online_hidden"].as_bool(), outside["online"].is_null()), (Some(true), true), "{outside}");
 
         actix_web::rt::time::sleep(FRESH_FOR).await;
         let before = app.statements();
         assert_eq!(Reply::of(app.get(&path).send()).await.status, 200);
         assert!(app.statements() > before, "an entry older than a second is read again");
+
+        let group_path = format!("/v1/groups/{}", group["id"].as_str().unwrap());
+        let hidden = app.send(&owner, Method::PATCH, &group_path, json!({"visibility": "private"})).await;
+        assert_eq!(hidden.status, 200, "{}", hidden.text());
+        Reply::of(app.get(&path).send()).await.assert_problem(404, "not-found");
     }
 }
