@@ -169,6 +169,12 @@ impl ApiError {
                 "The group is full",
                 Some("Every place in this group is taken.".to_owned()),
             ),
+            Self::Domain(DomainError::EditWindowClosed) => bare(
+                StatusCode::CONFLICT,
+                "edit-window-closed",
+                "The post can no longer be edited",
+                Some("A post can be edited for 15 minutes after it was written.".to_owned()),
+            ),
             Self::Domain(DomainError::GroupArchived) => bare(
                 StatusCode::CONFLICT,
                 "group-archived",

@@ -27,6 +27,7 @@ pub mod memberships;
 pub mod middleware;
 pub mod organizations;
 pub mod pagination;
+pub mod posts;
 pub mod read_cache;
 pub mod responses;
 pub mod routes;

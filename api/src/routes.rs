@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     accounts, attendance, crisis, feeds, groups, health, me, meetings, memberships, organizations,
-    tokens,
+    posts, tokens,
 };
 
 /// Mounts every documented route.
@@ -77,7 +77,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(memberships::revoke_invitation)
             .service(meetings::schedule_meeting)
             .service(meetings::list_group_meetings)
-            .service(feeds::group_calendar),
+            .service(feeds::group_calendar)
+            .service(posts::create_post)
+            .service(posts::list_group_posts),
+    )
+    .service(
+        scope("/v1/posts")
+            .service(posts::get_post)
+            .service(posts::update_post)
+            .service(posts::delete_post)
+            .service(posts::create_reply)
+            .service(posts::list_replies),
     )
     .service(
         scope("/v1/meetings")

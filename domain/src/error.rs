@@ -77,6 +77,9 @@ pub enum DomainError {
     /// Check-ins for the occurrence are not open now.
     #[error("check-ins are not open")]
     CheckInClosed,
+    /// The time for editing the post has passed.
+    #[error("the post can no longer be edited")]
+    EditWindowClosed,
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

@@ -14,6 +14,7 @@ pub mod meeting;
 pub mod meeting_type;
 pub mod membership;
 pub mod organization;
+pub mod post;
 pub mod schedule;
 mod sensitive;
 pub mod throttle;

@@ -180,6 +180,11 @@ impl GroupActor {
         }
     }
 
+    /// The group's conversation, to read and to write in: its active members, as for RSVPs.
+    pub fn may_converse(&self, visibility: Visibility) -> Result<(), DomainError> {
+        self.may_attend(visibility)
+    }
+
     /// Pending requests, bans and invitations: facilitators, owners, platform admins.
     pub fn may_moderate(&self, visibility: Visibility) -> Result<(), DomainError> {
         self.may_see(visibility)?;

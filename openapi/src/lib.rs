@@ -39,6 +39,8 @@ pub mod tags {
     pub const ATTENDANCE: &str = "attendance";
     /// Crisis help: always public, answered even while the database is down.
     pub const CRISIS: &str = "crisis";
+    /// Posts and replies inside a group.
+    pub const CONVERSATION: &str = "conversation";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -91,6 +93,11 @@ pub const BEARER: &str = "bearer";
             cacheable, and answered even while the database is down, from a built-in set that \
             platform administrators extend and override. Every problem answer links here with \
             `Link: </v1/crisis-resources>; rel=\"help\"`."),
+        (name = tags::CONVERSATION, description = "A group's conversation: posts and one level \
+            of replies in markdown, by and for the group's active members only, shown with \
+            display names only. Authors edit for 15 minutes and delete at any time; a deleted \
+            post with replies stays as a tombstone. At most 10 posts and replies per member in \
+            10 minutes."),
     ),
     components(schemas(Problem, FieldError)),
 )]

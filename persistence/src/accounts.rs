@@ -211,6 +211,7 @@ pub fn erase(
     diesel::delete(organization_members::table.filter(organization_members::account_id.eq(&key)))
         .execute(c)?;
     crate::rsvps::erase_all_of(c, id, at)?;
+    crate::posts::erase_all_of(c, id, at)?;
     crate::memberships::remove_all_of(c, id)?;
     diesel::delete(
         outbox_emails::table.filter(outbox_emails::recipient.eq(account.email.as_str())),

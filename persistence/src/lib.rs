@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod occurrences;
 pub mod organizations;
 pub mod outbox;
+pub mod posts;
 pub mod refresh_tokens;
 pub mod rsvps;
 mod schema;

@@ -300,6 +300,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    group_posts (id) {
+        id -> Text,
+        group_id -> Text,
+        parent_id -> Nullable<Text>,
+        author_id -> Nullable<Text>,
+        body -> Nullable<Text>,
+        reply_count -> Integer,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
@@ -307,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     group_invitations,
     group_memberships,
+    group_posts,
     group_slugs,
     group_tags,
     idempotency_keys,

@@ -77,6 +77,8 @@ struct World {
     soon_meeting: String,
     soon_date: String,
     soon_rsvp: String,
+    /// A post by the group's owner in its conversation.
+    post: String,
 }
 
 impl World {
@@ -171,6 +173,16 @@ impl World {
             .as_str()
             .unwrap()
             .to_owned();
+        let post = Reply::of(
+            app.post(&format!("/v1/groups/{group}/posts"))
+                .insert_header(org_admin.bearer())
+                .send_json(&json!({"body": "Welcome to the matrix group."})),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let target = app.account_id(&target).await;
         Self {
             app,
@@ -195,6 +207,7 @@ impl World {
             soon_meeting,
             soon_date,
             soon_rsvp,
+            post,
         }
     }
 
@@ -332,6 +345,8 @@ impl World {
         );
         let group_owner = |status| [401, 403, 403, status, 403, 403, status, 403, 403];
         let all = |status| [status; 9];
+        let conversation = |status| [401, 403, 403, status, 403, 403, 403, 403, 403];
+        let post = &self.post;
         let platform_admin = |status| [401, 403, 403, 403, 403, 403, status, 403, 403];
         let person = |status| {
             [
@@ -388,6 +403,56 @@ impl World {
                 "/v1/crisis-resources/matrix-line".into(),
                 Body::Empty,
                 platform_admin(204),
+            ),
+            row(
+                Method::POST,
+                "/v1/groups/{group}/posts",
+                format!("/v1/groups/{group}/posts"),
+                Body::Json(json!({"body": "Hello, matrix."})),
+                conversation(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/posts",
+                format!("/v1/groups/{group}/posts"),
+                Body::Empty,
+                conversation(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/posts/{post_id}",
+                format!("/v1/posts/{post}"),
+                Body::Empty,
+                conversation(200),
+            ),
+            row(
+                Method::PATCH,
+                "/v1/posts/{post_id}",
+                format!("/v1/posts/{post}"),
+                Body::Json(json!({"body": "Welcome, edited."})),
+                conversation(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/posts/{post_id}/replies",
+                format!("/v1/posts/{post}/replies"),
+                Body::Json(json!({"body": "A reply."})),
+                conversation(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/posts/{post_id}/replies",
+                format!("/v1/posts/{post}/replies"),
+                Body::Empty,
+                conversation(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/posts/{post_id}",
+                format!("/v1/posts/{post}"),
+                Body::Empty,
+                // Gone for everyone once its author deleted it.
+                [401, 403, 403, 204, 404, 404, 404, 403, 403],
             ),
             row(
                 Method::POST,
@@ -874,12 +939,19 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 63] = [
+const MATRIX_OPERATIONS: [&str; 70] = [
     "GET /health/live",
     "GET /health/ready",
     "GET /v1/crisis-resources",
     "PUT /v1/crisis-resources/{slug}",
     "DELETE /v1/crisis-resources/{slug}",
+    "POST /v1/groups/{group}/posts",
+    "GET /v1/groups/{group}/posts",
+    "GET /v1/posts/{post_id}",
+    "PATCH /v1/posts/{post_id}",
+    "POST /v1/posts/{post_id}/replies",
+    "GET /v1/posts/{post_id}/replies",
+    "DELETE /v1/posts/{post_id}",
     "POST /v1/accounts",
     "POST /v1/accounts/email-confirmations",
     "POST /v1/accounts/email-confirmation-requests",

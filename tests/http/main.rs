@@ -27,6 +27,7 @@ mod memberships;
 mod middleware;
 mod organizations;
 mod password_reset;
+mod posts;
 mod query_budget;
 mod schema;
 mod seed;

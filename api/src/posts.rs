@@ -1,0 +1,455 @@
+//! A group's conversation (`/v1/groups/{group}/posts`, `/v1/posts/{post_id}`): posts and
+//! replies by its active members, for its active members only.
+
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{delete, get, patch, post};
+use chrono::{DateTime, Utc};
+use hearth_domain::DomainError;
+use hearth_domain::group::{Group, GroupId};
+use hearth_domain::post::{self as domain, POSTING, Post, PostId};
+use hearth_openapi::{Page, Problem, tags};
+use hearth_persistence::posts::PostPosition;
+use hearth_persistence::{DbConnection, PersistenceError, posts};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::extract::JsonObject;
+use crate::groups::{GroupPath, not_archived, seen};
+use crate::pagination::{PageQuery, checked_limit, cut, decode_cursor, encode_cursor};
+use crate::responses::{Created, NoContent};
+
+/// A post or a reply, as members see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "group_id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b70",
+    "parent_id": null, "author": "Sam R.", "mine": false,
+    "body": "Thirty days today. Thank you all for Tuesday nights.", "reply_count": 4,
+    "created_at": "2026-12-01T18:05:00Z", "edited_at": null, "deleted": false
+}))]
+pub struct PostResponse {
+    /// Its id.
+    pub id: Uuid,
+    /// The group.
+    pub group_id: Uuid,
+    /// The post it answers, for a reply.
+    pub parent_id: Option<Uuid>,
+    /// The author's display name; `null` when deleted.
+    pub author: Option<String>,
+    /// Whether the caller wrote it (and so may edit or delete it).
+    pub mine: bool,
+    /// Markdown; `null` when deleted.
+    pub body: Option<String>,
+    /// Replies under it (0 for a reply).
+    pub reply_count: u32,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted by its author (or with their account): kept, without body or author, so that
+    /// the replies under it keep their place.
+    pub deleted: bool,
+}
+
+impl PostResponse {
+    fn new(post: Post, caller: &AuthUser) -> Self {
+        let deleted = post.deleted_at.is_some();
+        Self {
+            id: post.id.0,
+            group_id: post.group.0,
+            parent_id: post.parent.map(|parent| parent.0),
+            author: post.author_name.filter(|_| !deleted),
+            mine: post.author == Some(caller.id),
+            body: post.body,
+            reply_count: post.reply_count,
+            created_at: post.created_at,
+            edited_at: post.edited_at,
+            deleted,
+        }
+    }
+}
+
+/// What a member writes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Thirty days today. Thank you all for Tuesday nights."}))]
+pub struct PostRequest {
+    /// Markdown, 1 to 5000 characters once trimmed, without control characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    pub body: String,
+}
+
+/// A post in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PostPath {
+    /// The post's (or reply's) id.
+    pub post_id: Uuid,
+}
+
+/// Where a page of posts continues.
+#[derive(Debug, Serialize, Deserialize)]
+struct PostCursor {
+    t: DateTime<Utc>,
+    p: Uuid,
+}
+
+fn page_of(query: PageQuery) -> Result<(u32, Option<PostPosition>), ApiError> {
+    let limit = checked_limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(decode_cursor::<PostCursor>)
+        .transpose()?
+        .map(|cursor| (cursor.t, PostId(cursor.p)));
+    Ok((limit, after))
+}
+
+fn paged(found: Vec<Post>, limit: u32, caller: &AuthUser) -> Result<Page<PostResponse>, ApiError> {
+    let (found, next_cursor) = cut(found, limit, |last| {
+        encode_cursor(&PostCursor {
+            t: last.created_at,
+            p: last.id.0,
+        })
+    })?;
+    Ok(Page {
+        items: found
+            .into_iter()
+            .map(|post| PostResponse::new(post, caller))
+            .collect(),
+        next_cursor,
+    })
+}
+
+/// The post and its group, if the group lets the caller into its conversation; a post of a
+/// group that does not exist for the caller does not exist either.
+fn conversation_post(
+    c: &mut DbConnection,
+    id: PostId,
+    caller: &AuthUser,
+) -> Result<(Post, Group), ApiError> {
+    let not_found = || ApiError::Domain(DomainError::NotFound("post"));
+    let post = match posts::get(c, id) {
+        Ok(post) => post,
+        Err(PersistenceError::NotFound { .. }) => return Err(not_found()),
+        Err(other) => return Err(other.into()),
+    };
+    let seen = seen(c, &post.group.to_string(), Some(caller)).map_err(|error| match error {
+        ApiError::Domain(DomainError::NotFound(_)) => not_found(),
+        other => other,
+    })?;
+    seen.actor.may_converse(seen.group.profile.visibility)?;
+    Ok((post, seen.group))
+}
+
+/// Writes a post or reply after the checks every new one passes: the group takes changes,
+/// and the author has not written too much lately.
+fn write(
+    c: &mut DbConnection,
+    group: GroupId,
+    parent: Option<PostId>,
+    user: &AuthUser,
+    body: String,
+) -> Result<Post, ApiError> {
+    let now = Utc::now();
+    let (written, first) = posts::written_since(c, user.id, POSTING.window_start(now))?;
+    POSTING.check(written, first, now)?;
+    let post = Post {
+        id: PostId::new(),
+        group,
+        parent,
+        author: Some(user.id),
+        author_name: None,
+        body: Some(body),
+        reply_count: 0,
+        created_at: now,
+        edited_at: None,
+        deleted_at: None,
+    };
+    posts::insert(c, &post)?;
+    Ok(posts::get(c, post.id)?)
+}
+
+const NOT_A_MEMBER: &str = "`membership-required`: only the group's active members take part";
+
+/// Post in a group
+///
+/// The group's active members. Markdown, shown with the author's display name only. A member
+/// writes at most 10 posts and replies in 10 minutes (429 with `Retry-After` beyond).
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(GroupPath),
+    request_body = PostRequest,
+    responses(
+        (status = 201, description = "Posted", body = PostResponse,
+         headers(("Location" = String, description = "The post"))),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such group, or a private one", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/{group}/posts")]
+pub async fn create_post(
+    user: AuthUser,
+    path: Path<GroupPath>,
+    JsonObject(request): JsonObject<PostRequest>,
+    db: Data<Db>,
+) -> Result<Created<PostResponse>, ApiError> {
+    let reference = path.into_inner().group;
+    let body = domain::parse_body(&request.body)?;
+    let author = user.clone();
+    let post = db
+        .tx(move |c| {
+            let seen = seen(c, &reference, Some(&author))?;
+            seen.actor.may_converse(seen.group.profile.visibility)?;
+            not_archived(&seen.group)?;
+            write(c, seen.group.id, None, &author, body)
+        })
+        .await?;
+    Ok(Created {
+        location: format!("/v1/posts/{}", post.id),
+        body: PostResponse::new(post, &user),
+    })
+}
+
+/// List a group's posts
+///
+/// The group's active members; newest first. A deleted post stays, as a tombstone, while it
+/// has replies to show.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(GroupPath, PageQuery),
+    responses(
+        (status = 200, description = "One page of posts", body = Page<PostResponse>),
+        (status = 400, description = "`bad-request`: a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such group, or a private one", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `limit` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{group}/posts")]
+pub async fn list_group_posts(
+    user: AuthUser,
+    path: Path<GroupPath>,
+    Query(query): Query<PageQuery>,
+    db: Data<Db>,
+) -> Result<Json<Page<PostResponse>>, ApiError> {
+    let (limit, after) = page_of(query)?;
+    let reference = path.into_inner().group;
+    let reader = user.clone();
+    let found = db
+        .run(move |c| {
+            let seen = seen(c, &reference, Some(&reader))?;
+            seen.actor.may_converse(seen.group.profile.visibility)?;
+            Ok(posts::of_group(
+                c,
+                seen.group.id,
+                after,
+                i64::from(limit) + 1,
+            )?)
+        })
+        .await?;
+    Ok(Json(paged(found, limit, &user)?))
+}
+
+/// Get a post
+///
+/// The group's active members.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(PostPath),
+    responses(
+        (status = 200, description = "The post or reply", body = PostResponse),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{post_id}")]
+pub async fn get_post(
+    user: AuthUser,
+    path: Path<PostPath>,
+    db: Data<Db>,
+) -> Result<Json<PostResponse>, ApiError> {
+    let id = PostId(path.post_id);
+    let reader = user.clone();
+    let (post, _) = db.run(move |c| conversation_post(c, id, &reader)).await?;
+    Ok(Json(PostResponse::new(post, &user)))
+}
+
+/// Edit a post
+///
+/// Its author, for 15 minutes after writing it, while a member of the group.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(PostPath),
+    request_body = PostRequest,
+    responses(
+        (status = 200, description = "The edited post", body = PostResponse),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not its author; `membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, or a deleted one", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`edit-window-closed`: written more than 15 minutes ago; `group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/{post_id}")]
+pub async fn update_post(
+    user: AuthUser,
+    path: Path<PostPath>,
+    JsonObject(request): JsonObject<PostRequest>,
+    db: Data<Db>,
+) -> Result<Json<PostResponse>, ApiError> {
+    let id = PostId(path.post_id);
+    let body = domain::parse_body(&request.body)?;
+    let editor = user.clone();
+    let post = db
+        .tx(move |c| {
+            let (post, group) = conversation_post(c, id, &editor)?;
+            if post.deleted_at.is_some() {
+                return Err(DomainError::NotFound("post").into());
+            }
+            post.may_edit(editor.id, Utc::now())?;
+            not_archived(&group)?;
+            posts::edit(c, id, &body, Utc::now())?;
+            Ok(posts::get(c, id)?)
+        })
+        .await?;
+    Ok(Json(PostResponse::new(post, &user)))
+}
+
+/// Delete a post
+///
+/// Its author, at any time, even after leaving the group: the body goes, and a post with
+/// replies stays as a tombstone.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(PostPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not its author", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, or one already deleted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/{post_id}")]
+pub async fn delete_post(
+    user: AuthUser,
+    path: Path<PostPath>,
+    db: Data<Db>,
+) -> Result<NoContent, ApiError> {
+    let id = PostId(path.post_id);
+    db.tx(move |c| {
+        let not_found = || ApiError::Domain(DomainError::NotFound("post"));
+        let post = match posts::get(c, id) {
+            Ok(post) if post.deleted_at.is_none() => post,
+            Ok(_) | Err(PersistenceError::NotFound { .. }) => return Err(not_found()),
+            Err(other) => return Err(other.into()),
+        };
+        if post.may_delete(user.id).is_err() {
+            // Someone else's post: whether it exists is for the group's members to know.
+            conversation_post(c, id, &user)?;
+            return Err(DomainError::Forbidden.into());
+        }
+        posts::delete(c, id, Utc::now())?;
+        Ok(())
+    })
+    .await?;
+    Ok(NoContent)
+}
+
+/// Reply to a post
+///
+/// The group's active members, with the same limits as posts. Replies are one level deep: a
+/// reply to a reply joins the post's replies.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(PostPath),
+    request_body = PostRequest,
+    responses(
+        (status = 201, description = "Replied", body = PostResponse,
+         headers(("Location" = String, description = "The reply"))),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/{post_id}/replies")]
+pub async fn create_reply(
+    user: AuthUser,
+    path: Path<PostPath>,
+    JsonObject(request): JsonObject<PostRequest>,
+    db: Data<Db>,
+) -> Result<Created<PostResponse>, ApiError> {
+    let id = PostId(path.post_id);
+    let body = domain::parse_body(&request.body)?;
+    let author = user.clone();
+    let reply = db
+        .tx(move |c| {
+            let (post, group) = conversation_post(c, id, &author)?;
+            not_archived(&group)?;
+            write(
+                c,
+                group.id,
+                Some(post.parent.unwrap_or(post.id)),
+                &author,
+                body,
+            )
+        })
+        .await?;
+    Ok(Created {
+        location: format!("/v1/posts/{}", reply.id),
+        body: PostResponse::new(reply, &user),
+    })
+}
+
+/// List a post's replies
+///
+/// The group's active members; oldest first, as the conversation went.
+#[utoipa::path(
+    tag = tags::CONVERSATION,
+    security(("bearer" = [])),
+    params(PostPath, PageQuery),
+    responses(
+        (status = 200, description = "One page of replies", body = Page<PostResponse>),
+        (status = 400, description = "`bad-request`: a cursor this API did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `limit` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/{post_id}/replies")]
+pub async fn list_replies(
+    user: AuthUser,
+    path: Path<PostPath>,
+    Query(query): Query<PageQuery>,
+    db: Data<Db>,
+) -> Result<Json<Page<PostResponse>>, ApiError> {
+    let (limit, after) = page_of(query)?;
+    let id = PostId(path.post_id);
+    let reader = user.clone();
+    let found = db
+        .run(move |c| {
+            conversation_post(c, id, &reader)?;
+            Ok(posts::replies(c, id, after, i64::from(limit) + 1)?)
+        })
+        .await?;
+    Ok(Json(paged(found, limit, &user)?))
+}

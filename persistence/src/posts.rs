@@ -1,0 +1,220 @@
+//! Group posts and their replies.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use hearth_domain::account::AccountId;
+use hearth_domain::group::GroupId;
+use hearth_domain::post::{Post, PostId};
+
+use crate::ids::parse_id;
+use crate::schema::{accounts, group_posts};
+use crate::time::{from_db, to_db};
+use crate::{DbConnection, PersistenceError};
+
+type PostRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i32,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+fn post(row: PostRow) -> Result<Post, PersistenceError> {
+    let (id, group, parent, author, author_name, body, replies, created, edited, deleted) = row;
+    Ok(Post {
+        id: PostId(parse_id(&id, "post")?),
+        group: GroupId(parse_id(&group, "group")?),
+        parent: parent
+            .map(|parent| parse_id(&parent, "post").map(PostId))
+            .transpose()?,
+        author: author
+            .map(|author| parse_id(&author, "account").map(AccountId))
+            .transpose()?,
+        author_name,
+        body,
+        reply_count: u32::try_from(replies).unwrap_or_default(),
+        created_at: from_db(created),
+        edited_at: edited.map(from_db),
+        deleted_at: deleted.map(from_db),
+    })
+}
+
+macro_rules! post_columns {
+    () => {
+        (
+            group_posts::id,
+            group_posts::group_id,
+            group_posts::parent_id,
+            group_posts::author_id,
+            accounts::display_name.nullable(),
+            group_posts::body,
+            group_posts::reply_count,
+            group_posts::created_at,
+            group_posts::edited_at,
+            group_posts::deleted_at,
+        )
+    };
+}
+
+/// Stores a new post or reply; a reply counts on its post.
+pub fn insert(c: &mut DbConnection, post: &Post) -> Result<(), PersistenceError> {
+    diesel::insert_into(group_posts::table)
+        .values((
+            group_posts::id.eq(post.id.to_string()),
+            group_posts::group_id.eq(post.group.to_string()),
+            group_posts::parent_id.eq(post.parent.map(|parent| parent.to_string())),
+            group_posts::author_id.eq(post.author.map(|author| author.to_string())),
+            group_posts::body.eq(&post.body),
+            group_posts::reply_count.eq(0),
+            group_posts::created_at.eq(to_db(post.created_at)),
+        ))
+        .execute(c)?;
+    if let Some(parent) = post.parent {
+        diesel::update(group_posts::table.find(parent.to_string()))
+            .set(group_posts::reply_count.eq(group_posts::reply_count + 1))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// The post or reply with this id, with its author's display name.
+pub fn get(c: &mut DbConnection, id: PostId) -> Result<Post, PersistenceError> {
+    let row: Option<PostRow> = group_posts::table
+        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+        .filter(group_posts::id.eq(id.to_string()))
+        .select(post_columns!())
+        .first(c)
+        .optional()?;
+    post(row.ok_or_else(|| PersistenceError::NotFound {
+        entity: "post",
+        id: id.to_string(),
+    })?)
+}
+
+/// Where a page continues: after this post's time and id.
+pub type PostPosition = (DateTime<Utc>, PostId);
+
+/// A group's posts (not replies), newest first, after `after`; a deleted one only while
+/// replies stand under it.
+pub fn of_group(
+    c: &mut DbConnection,
+    group: GroupId,
+    after: Option<PostPosition>,
+    limit: i64,
+) -> Result<Vec<Post>, PersistenceError> {
+    let mut query = group_posts::table
+        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+        .filter(group_posts::group_id.eq(group.to_string()))
+        .filter(group_posts::parent_id.is_null())
+        .filter(
+            group_posts::deleted_at
+                .is_null()
+                .or(group_posts::reply_count.gt(0)),
+        )
+        .order((group_posts::created_at.desc(), group_posts::id.desc()))
+        .limit(limit)
+        .select(post_columns!())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        let at = to_db(at);
+        query = query.filter(
+            group_posts::created_at.lt(at).or(group_posts::created_at
+                .eq(at)
+                .and(group_posts::id.lt(id.to_string()))),
+        );
+    }
+    let rows: Vec<PostRow> = query.load(c)?;
+    rows.into_iter().map(post).collect()
+}
+
+/// A post's replies, oldest first, after `after`.
+pub fn replies(
+    c: &mut DbConnection,
+    parent: PostId,
+    after: Option<PostPosition>,
+    limit: i64,
+) -> Result<Vec<Post>, PersistenceError> {
+    let mut query = group_posts::table
+        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+        .filter(group_posts::parent_id.eq(parent.to_string()))
+        .order((group_posts::created_at.asc(), group_posts::id.asc()))
+        .limit(limit)
+        .select(post_columns!())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        let at = to_db(at);
+        query = query.filter(
+            group_posts::created_at.gt(at).or(group_posts::created_at
+                .eq(at)
+                .and(group_posts::id.gt(id.to_string()))),
+        );
+    }
+    let rows: Vec<PostRow> = query.load(c)?;
+    rows.into_iter().map(post).collect()
+}
+
+/// Replaces a post's body.
+pub fn edit(
+    c: &mut DbConnection,
+    id: PostId,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(group_posts::table.find(id.to_string()))
+        .set((
+            group_posts::body.eq(body),
+            group_posts::edited_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Leaves a tombstone: no body. (The author stays on record, unseen, for the rate limit.)
+pub fn delete(c: &mut DbConnection, id: PostId, at: DateTime<Utc>) -> Result<(), PersistenceError> {
+    diesel::update(group_posts::table.find(id.to_string()))
+        .set((
+            group_posts::body.eq(None::<String>),
+            group_posts::deleted_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Tombstones everything the account wrote and forgets who wrote it, with the account's
+/// erasure.
+pub fn erase_all_of(
+    c: &mut DbConnection,
+    author: AccountId,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::update(group_posts::table.filter(group_posts::author_id.eq(author.to_string())))
+        .set((
+            group_posts::body.eq(None::<String>),
+            group_posts::author_id.eq(None::<String>),
+            group_posts::deleted_at.eq(to_db(at)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// How many posts and replies the author wrote since `since`, and the first of them.
+pub fn written_since(
+    c: &mut DbConnection,
+    author: AccountId,
+    since: DateTime<Utc>,
+) -> Result<(u32, Option<DateTime<Utc>>), PersistenceError> {
+    let (count, first): (i64, Option<NaiveDateTime>) = group_posts::table
+        .filter(group_posts::author_id.eq(author.to_string()))
+        .filter(group_posts::created_at.gt(to_db(since)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(group_posts::created_at),
+        ))
+        .first(c)?;
+    Ok((u32::try_from(count).unwrap_or(u32::MAX), first.map(from_db)))
+}
