@@ -110,7 +110,8 @@ impl ApiError {
                     "too-many-attempts",
                     "Too many attempts",
                     Some(format!(
-                        "Too many failed attempts. Try again in {retry_after_seconds} seconds."
+                        "Too many attempts in a short time. Try again in {retry_after_seconds} \
+                         seconds."
                     )),
                 ),
                 vec![(header::RETRY_AFTER, retry_after_seconds.to_string())],

@@ -10,7 +10,7 @@ use hearth_domain::organization::OrganizationRole;
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::rsvps::{self, AttendanceFilter};
-use hearth_persistence::{accounts, organizations, outbox, refresh_tokens};
+use hearth_persistence::{accounts, organizations, outbox, posts, refresh_tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -271,7 +271,12 @@ async fn confirm_password(
     }],
     "mail": [{"subject": "Confirm your email address for Hearth", "queued_at": "2026-11-27T08:00:00Z"}],
     "organizations": [],
-    "attendance": []
+    "attendance": [],
+    "posts": [{
+        "id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "group_id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b70",
+        "parent_id": null, "body": "Thirty days today.", "created_at": "2026-11-27T18:05:00Z",
+        "edited_at": null, "deleted_at": null
+    }]
 }))]
 pub struct AccountExport {
     /// When this export was made.
@@ -288,6 +293,27 @@ pub struct AccountExport {
     pub organizations: Vec<OrganizationMembershipExport>,
     /// Every RSVP and check-in, latest occurrence first.
     pub attendance: Vec<AttendanceItem>,
+    /// Every post and reply written, newest first (deleted ones without their body).
+    pub posts: Vec<PostExport>,
+}
+
+/// A post or reply the caller wrote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostExport {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The group.
+    pub group_id: uuid::Uuid,
+    /// The post it answers, for a reply.
+    pub parent_id: Option<uuid::Uuid>,
+    /// Markdown; `null` once deleted.
+    pub body: Option<String>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A role in an organisation.
@@ -394,6 +420,18 @@ pub async fn export_me(user: AuthUser, db: Data<Db>) -> Result<HttpResponse, Api
                 attendance: rsvps::history(c, user.id, AttendanceFilter::default(), i64::MAX)?
                     .into_iter()
                     .map(attendance_item)
+                    .collect(),
+                posts: posts::by_author(c, user.id)?
+                    .into_iter()
+                    .map(|post| PostExport {
+                        id: post.id.0,
+                        group_id: post.group.0,
+                        parent_id: post.parent.map(|parent| parent.0),
+                        body: post.body,
+                        created_at: post.created_at,
+                        edited_at: post.edited_at,
+                        deleted_at: post.deleted_at,
+                    })
                     .collect(),
                 account: account.into(),
             })

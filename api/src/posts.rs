@@ -9,7 +9,7 @@ use hearth_domain::group::{Group, GroupId};
 use hearth_domain::post::{self as domain, POSTING, Post, PostId};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::posts::PostPosition;
-use hearth_persistence::{DbConnection, PersistenceError, posts};
+use hearth_persistence::{DbConnection, PersistenceError, accounts, posts};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -63,7 +63,7 @@ impl PostResponse {
             parent_id: post.parent.map(|parent| parent.0),
             author: post.author_name.filter(|_| !deleted),
             mine: post.author == Some(caller.id),
-            body: post.body,
+            body: post.body.filter(|_| !deleted),
             reply_count: post.reply_count,
             created_at: post.created_at,
             edited_at: post.edited_at,
@@ -155,6 +155,8 @@ fn write(
     body: String,
 ) -> Result<Post, ApiError> {
     let now = Utc::now();
+    // Counted under the author's lock: two posts at once must not both fit in the last place.
+    accounts::lock(c, user.id)?;
     let (written, first) = posts::written_since(c, user.id, POSTING.window_start(now))?;
     POSTING.check(written, first, now)?;
     let post = Post {
@@ -322,7 +324,9 @@ pub async fn update_post(
             }
             post.may_edit(editor.id, Utc::now())?;
             not_archived(&group)?;
-            posts::edit(c, id, &body, Utc::now())?;
+            if !posts::edit(c, id, &body, Utc::now())? {
+                return Err(DomainError::NotFound("post").into());
+            }
             Ok(posts::get(c, id)?)
         })
         .await?;
@@ -340,8 +344,8 @@ pub async fn update_post(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: not its author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`: no such post, or one already deleted", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not its author; `membership-required`: someone else's post in a group the caller is not in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, one already deleted, or one of a private group the caller is not in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{post_id}")]
@@ -363,7 +367,7 @@ pub async fn delete_post(
             conversation_post(c, id, &user)?;
             return Err(DomainError::Forbidden.into());
         }
-        posts::delete(c, id, Utc::now())?;
+        posts::delete(c, &post, Utc::now())?;
         Ok(())
     })
     .await?;
@@ -373,7 +377,7 @@ pub async fn delete_post(
 /// Reply to a post
 ///
 /// The group's active members, with the same limits as posts. Replies are one level deep: a
-/// reply to a reply joins the post's replies.
+/// reply to a reply joins the post's replies. A deleted post takes no more replies.
 #[utoipa::path(
     tag = tags::CONVERSATION,
     security(("bearer" = [])),
@@ -384,7 +388,7 @@ pub async fn delete_post(
          headers(("Location" = String, description = "The reply"))),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, or a deleted one", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -403,14 +407,15 @@ pub async fn create_reply(
     let reply = db
         .tx(move |c| {
             let (post, group) = conversation_post(c, id, &author)?;
+            let thread = match post.parent {
+                Some(parent) => posts::get(c, parent)?,
+                None => post.clone(),
+            };
+            if post.deleted_at.is_some() || thread.deleted_at.is_some() {
+                return Err(DomainError::NotFound("post").into());
+            }
             not_archived(&group)?;
-            write(
-                c,
-                group.id,
-                Some(post.parent.unwrap_or(post.id)),
-                &author,
-                body,
-            )
+            write(c, group.id, Some(thread.id), &author, body)
         })
         .await?;
     Ok(Created {
@@ -421,7 +426,8 @@ pub async fn create_reply(
 
 /// List a post's replies
 ///
-/// The group's active members; oldest first, as the conversation went.
+/// The group's active members; oldest first, as the conversation went. Deleted replies are
+/// left out; a reply has no replies of its own (404).
 #[utoipa::path(
     tag = tags::CONVERSATION,
     security(("bearer" = [])),
@@ -447,7 +453,11 @@ pub async fn list_replies(
     let reader = user.clone();
     let found = db
         .run(move |c| {
-            conversation_post(c, id, &reader)?;
+            let (post, _) = conversation_post(c, id, &reader)?;
+            if post.parent.is_some() {
+                // Replies are one level deep: a reply has none of its own.
+                return Err(DomainError::NotFound("post").into());
+            }
             Ok(posts::replies(c, id, after, i64::from(limit) + 1)?)
         })
         .await?;

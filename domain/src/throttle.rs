@@ -44,7 +44,10 @@ impl Limit {
             return Ok(());
         }
         let relaxes_at = oldest.unwrap_or(now) + self.window;
-        let seconds = (relaxes_at - now).num_seconds().max(1);
+        // Rounded up: a client that waits as long as it is told must not be refused again.
+        let seconds = ((relaxes_at - now).num_milliseconds() + 999)
+            .div_euclid(1000)
+            .max(1);
         Err(DomainError::Throttled {
             retry_after_seconds: u64::try_from(seconds).unwrap_or(1),
         })

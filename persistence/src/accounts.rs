@@ -194,6 +194,15 @@ pub fn set_password_hash(
     Ok(())
 }
 
+/// Locks the account's row for the rest of the transaction, so that what is counted per
+/// account (posts for the rate limit) and the account's erasure happen one after the other.
+pub fn lock(c: &mut DbConnection, id: AccountId) -> Result<(), PersistenceError> {
+    diesel::update(accounts::table.find(id.to_string()))
+        .set(accounts::updated_at.eq(accounts::updated_at))
+        .execute(c)?;
+    Ok(())
+}
+
 /// Erases the account's personal data. The row stays, anonymised as a former member with an
 /// unusable address and password, for the records of others that point at it; its tokens,
 /// sessions, organisation roles, group memberships and queued mail go. (An organisation or a
@@ -204,6 +213,7 @@ pub fn erase(
     id: AccountId,
     at: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
+    lock(c, id)?;
     let account = get(c, id)?;
     let key = id.to_string();
     diesel::delete(email_tokens::table.filter(email_tokens::account_id.eq(&key))).execute(c)?;

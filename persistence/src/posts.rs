@@ -61,7 +61,7 @@ macro_rules! post_columns {
     };
 }
 
-/// Stores a new post or reply; a reply counts on its post.
+/// Stores a new post or reply; a reply counts on its post while it stands.
 pub fn insert(c: &mut DbConnection, post: &Post) -> Result<(), PersistenceError> {
     diesel::insert_into(group_posts::table)
         .values((
@@ -132,7 +132,8 @@ pub fn of_group(
     rows.into_iter().map(post).collect()
 }
 
-/// A post's replies, oldest first, after `after`.
+/// A post's replies that stand (a deleted reply has nothing left to show), oldest first,
+/// after `after`.
 pub fn replies(
     c: &mut DbConnection,
     parent: PostId,
@@ -142,6 +143,7 @@ pub fn replies(
     let mut query = group_posts::table
         .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
         .filter(group_posts::parent_id.eq(parent.to_string()))
+        .filter(group_posts::deleted_at.is_null())
         .order((group_posts::created_at.asc(), group_posts::id.asc()))
         .limit(limit)
         .select(post_columns!())
@@ -158,46 +160,95 @@ pub fn replies(
     rows.into_iter().map(post).collect()
 }
 
-/// Replaces a post's body.
+/// Everything the account wrote, newest first, deleted posts included (without bodies).
+pub fn by_author(c: &mut DbConnection, author: AccountId) -> Result<Vec<Post>, PersistenceError> {
+    let rows: Vec<PostRow> = group_posts::table
+        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+        .filter(group_posts::author_id.eq(author.to_string()))
+        .order((group_posts::created_at.desc(), group_posts::id.desc()))
+        .select(post_columns!())
+        .load(c)?;
+    rows.into_iter().map(post).collect()
+}
+
+/// Replaces a standing post's body; answers whether it still stood (a deletion or erasure
+/// that committed meanwhile wins).
 pub fn edit(
     c: &mut DbConnection,
     id: PostId,
     body: &str,
     at: DateTime<Utc>,
-) -> Result<(), PersistenceError> {
-    diesel::update(group_posts::table.find(id.to_string()))
-        .set((
-            group_posts::body.eq(body),
-            group_posts::edited_at.eq(to_db(at)),
-        ))
-        .execute(c)?;
-    Ok(())
+) -> Result<bool, PersistenceError> {
+    let edited = diesel::update(
+        group_posts::table
+            .find(id.to_string())
+            .filter(group_posts::deleted_at.is_null()),
+    )
+    .set((
+        group_posts::body.eq(body),
+        group_posts::edited_at.eq(to_db(at)),
+    ))
+    .execute(c)?;
+    Ok(edited == 1)
 }
 
-/// Leaves a tombstone: no body. (The author stays on record, unseen, for the rate limit.)
-pub fn delete(c: &mut DbConnection, id: PostId, at: DateTime<Utc>) -> Result<(), PersistenceError> {
-    diesel::update(group_posts::table.find(id.to_string()))
-        .set((
-            group_posts::body.eq(None::<String>),
-            group_posts::deleted_at.eq(to_db(at)),
-        ))
-        .execute(c)?;
+/// Leaves a tombstone of a standing post: no body. (The author stays on record, unseen, for
+/// the rate limit.) A reply no longer counts on its post.
+pub fn delete(
+    c: &mut DbConnection,
+    post: &Post,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let deleted = diesel::update(
+        group_posts::table
+            .find(post.id.to_string())
+            .filter(group_posts::deleted_at.is_null()),
+    )
+    .set((
+        group_posts::body.eq(None::<String>),
+        group_posts::deleted_at.eq(to_db(at)),
+    ))
+    .execute(c)?;
+    if let (1, Some(parent)) = (deleted, post.parent) {
+        uncount_replies(c, &parent.to_string(), 1)?;
+    }
     Ok(())
 }
 
 /// Tombstones everything the account wrote and forgets who wrote it, with the account's
-/// erasure.
+/// erasure; its replies no longer count on their posts.
 pub fn erase_all_of(
     c: &mut DbConnection,
     author: AccountId,
     at: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    diesel::update(group_posts::table.filter(group_posts::author_id.eq(author.to_string())))
+    let key = author.to_string();
+    let standing_replies: Vec<Option<String>> = group_posts::table
+        .filter(group_posts::author_id.eq(&key))
+        .filter(group_posts::deleted_at.is_null())
+        .filter(group_posts::parent_id.is_not_null())
+        .select(group_posts::parent_id)
+        .load(c)?;
+    let mut per_post: std::collections::BTreeMap<String, i32> = std::collections::BTreeMap::new();
+    for parent in standing_replies.into_iter().flatten() {
+        *per_post.entry(parent).or_default() += 1;
+    }
+    for (parent, replies) in per_post {
+        uncount_replies(c, &parent, replies)?;
+    }
+    diesel::update(group_posts::table.filter(group_posts::author_id.eq(&key)))
         .set((
             group_posts::body.eq(None::<String>),
             group_posts::author_id.eq(None::<String>),
             group_posts::deleted_at.eq(to_db(at)),
         ))
+        .execute(c)?;
+    Ok(())
+}
+
+fn uncount_replies(c: &mut DbConnection, post: &str, replies: i32) -> Result<(), PersistenceError> {
+    diesel::update(group_posts::table.find(post))
+        .set(group_posts::reply_count.eq(group_posts::reply_count - replies))
         .execute(c)?;
     Ok(())
 }

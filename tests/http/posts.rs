@@ -196,6 +196,24 @@ on_both_backends! {
         assert_eq!((tombstone["deleted"].as_bool(), tombstone["body"].is_null(), tombstone["author"].is_null()), (Some(true), true, true), "{tombstone}");
         let replies = app.get_as(&owner, &format!("{path}/replies")).await.json();
         assert_eq!(bodies(&replies), [json!("So glad.")]);
+        reply(&app, &owner, &first, "Hello?").await.assert_problem(404, "not-found");
+        let answer = replies["items"][0]["id"].as_str().unwrap().to_owned();
+        reply(&app, &owner, &answer, "Hello?").await.assert_problem(404, "not-found");
+        app.get_as(&owner, &format!("/v1/posts/{answer}/replies")).await.assert_problem(404, "not-found");
+
+        assert_eq!(app.send(&owner, Method::DELETE, &format!("/v1/posts/{answer}"), json!({})).await.status, 204);
+        assert_eq!(app.get_as(&owner, &format!("{path}/replies")).await.json()["items"], json!([]));
+        let page = app.get_as(&owner, &format!("/v1/groups/{group}/posts")).await.json();
+        assert_eq!(page["items"], json!([]), "nothing stands under the tombstone any more");
+    }
+
+    async fn a_deleted_post_keeps_counting_for_the_rate_limit(backend: TestBackend) {
+        let Circle { app, member, group, .. } = circle(backend, "public").await;
+        for n in 1..=10 {
+            let written = id(&post(&app, &member, &group, &format!("Post {n}")).await);
+            assert_eq!(app.send(&member, Method::DELETE, &format!("/v1/posts/{written}"), json!({})).await.status, 204);
+        }
+        post(&app, &member, &group, "Post 11").await.assert_problem(429, "too-many-attempts");
     }
 
     async fn a_member_writes_at_most_ten_posts_and_replies_in_ten_minutes(backend: TestBackend) {
@@ -226,5 +244,18 @@ on_both_backends! {
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
         assert_eq!((page["items"][0]["deleted"].as_bool(), page["items"][0]["body"].is_null()), (Some(true), true));
         assert!(!page.to_string().contains("Sam R."));
+
+        let mine = id(&post(&app, &owner, &group, "Still here.").await);
+        let neighbour = app.member("neighbour@example.org", "Neighbour").await;
+        let code = app.send(&owner, Method::POST, &format!("/v1/groups/{group}/invitations"), json!({})).await.json()["code"].as_str().unwrap().to_owned();
+        assert_eq!(app.join(&neighbour, &group, json!({"invitation": code})).await.status, 201);
+        id(&reply(&app, &neighbour, &mine, "Me too.").await);
+        let export = app.get_as(&neighbour, "/v1/me/export").await.json();
+        assert_eq!(export["posts"][0]["body"], "Me too.");
+        let gone = app.send(&neighbour, Method::DELETE, "/v1/me", json!({"password": MEMBER_PASSWORD})).await;
+        assert_eq!(gone.status, 204);
+        let after = app.get_as(&owner, &format!("/v1/posts/{mine}")).await.json();
+        assert_eq!(after["reply_count"], 0, "an erased author's reply no longer counts");
+        assert_eq!(app.get_as(&owner, &format!("/v1/posts/{mine}/replies")).await.json()["items"], json!([]));
     }
 }
