@@ -54,24 +54,7 @@ async fn setup(backend: hearth_tests::TestBackend, visibility: &str) -> Setup {
         .as_str()
         .unwrap()
         .to_owned();
-    let code = app
-        .send(
-            &owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/invitations"),
-            json!({}),
-        )
-        .await
-        .json()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        app.join(&member, &group, json!({"invitation": code}))
-            .await
-            .status,
-        201
-    );
+    app.invite(&owner, &member, &group).await;
     Setup {
         app,
         owner,
@@ -270,8 +253,7 @@ on_both_backends! {
         let newcomer = app.member("newcomer@example.org", "Newcomer").await;
         let quiet_since = (chrono::Utc::now() + chrono::Duration::milliseconds(1)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        let code = app.send(&owner, Method::POST, &format!("/v1/groups/{group}/invitations"), json!({})).await.json()["code"].as_str().unwrap().to_owned();
-        assert_eq!(app.join(&newcomer, &group, json!({"invitation": code})).await.status, 201);
+        app.invite(&owner, &newcomer, &group).await;
         let joined = app.get_as(&newcomer, &format!("/v1/meetings/changes?since={quiet_since}")).await.json();
         assert_eq!(anonymous(&app, &format!("/v1/meetings/changes?since={quiet_since}")).await.json()["items"], json!([]));
         assert_eq!(change_of(&joined, &kept).unwrap()["meeting"]["online"]["conference_url"], "https://meet.example.org/harbour",

@@ -28,20 +28,7 @@ async fn circle(backend: TestBackend, visibility: &str) -> Circle {
         .as_str()
         .unwrap()
         .to_owned();
-    let code = app
-        .send(
-            &owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/invitations"),
-            json!({}),
-        )
-        .await
-        .json()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let joined = app.join(&member, &group, json!({"invitation": code})).await;
-    assert_eq!(joined.status, 201, "{}", joined.text());
+    app.invite(&owner, &member, &group).await;
     Circle {
         app,
         owner,
@@ -247,8 +234,7 @@ on_both_backends! {
 
         let mine = id(&post(&app, &owner, &group, "Still here.").await);
         let neighbour = app.member("neighbour@example.org", "Neighbour").await;
-        let code = app.send(&owner, Method::POST, &format!("/v1/groups/{group}/invitations"), json!({})).await.json()["code"].as_str().unwrap().to_owned();
-        assert_eq!(app.join(&neighbour, &group, json!({"invitation": code})).await.status, 201);
+        app.invite(&owner, &neighbour, &group).await;
         id(&reply(&app, &neighbour, &mine, "Me too.").await);
         let export = app.get_as(&neighbour, "/v1/me/export").await.json();
         assert_eq!(export["posts"][0]["body"], "Me too.");

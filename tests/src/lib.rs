@@ -378,6 +378,25 @@ impl TestApp {
         created.json()
     }
 
+    /// Brings `member` into `group` with an invitation `owner` makes (a group of any join
+    /// policy admits them at once).
+    pub async fn invite(&self, owner: &Member, member: &Member, group: &str) {
+        let invitation = self
+            .send(
+                owner,
+                Method::POST,
+                &format!("/v1/groups/{group}/invitations"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(invitation.status, 201, "{}", invitation.text());
+        let code = invitation.json()["code"].clone();
+        let joined = self
+            .join(member, group, serde_json::json!({ "invitation": code }))
+            .await;
+        assert_eq!(joined.status, 201, "{}", joined.text());
+    }
+
     /// `POST /v1/groups/{group}/memberships` as `member` with `body`.
     pub async fn join(&self, member: &Member, group: &str, body: serde_json::Value) -> Reply {
         Reply::of(
