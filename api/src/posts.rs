@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
 use hearth_domain::DomainError;
-use hearth_domain::group::{Group, GroupId};
+use hearth_domain::group::Group;
 use hearth_domain::post::{self as domain, POSTING, Post, PostId};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::posts::PostPosition;
@@ -149,11 +149,12 @@ fn conversation_post(
 /// and the author has not written too much lately.
 fn write(
     c: &mut DbConnection,
-    group: GroupId,
+    group: &Group,
     parent: Option<PostId>,
     user: &AuthUser,
     body: String,
 ) -> Result<Post, ApiError> {
+    not_archived(group)?;
     let now = Utc::now();
     // Counted under the author's lock: two posts at once must not both fit in the last place.
     accounts::lock(c, user.id)?;
@@ -161,7 +162,7 @@ fn write(
     POSTING.check(written, first, now)?;
     let post = Post {
         id: PostId::new(),
-        group,
+        group: group.id,
         parent,
         author: Some(user.id),
         author_name: None,
@@ -211,8 +212,7 @@ pub async fn create_post(
         .tx(move |c| {
             let seen = seen(c, &reference, Some(&author))?;
             seen.actor.may_converse(seen.group.profile.visibility)?;
-            not_archived(&seen.group)?;
-            write(c, seen.group.id, None, &author, body)
+            write(c, &seen.group, None, &author, body)
         })
         .await?;
     Ok(Created {
@@ -411,11 +411,9 @@ pub async fn create_reply(
                 Some(parent) => posts::get(c, parent)?,
                 None => post.clone(),
             };
-            if post.deleted_at.is_some() || thread.deleted_at.is_some() {
-                return Err(DomainError::NotFound("post").into());
-            }
-            not_archived(&group)?;
-            write(c, group.id, Some(thread.id), &author, body)
+            post.takes_replies()?;
+            thread.takes_replies()?;
+            write(c, &group, Some(thread.id), &author, body)
         })
         .await?;
     Ok(Created {

@@ -63,6 +63,14 @@ impl Post {
         Ok(())
     }
 
+    /// A deleted post (or a reply of one) takes no more replies: it is not there to answer.
+    pub fn takes_replies(&self) -> Result<(), DomainError> {
+        match self.deleted_at {
+            Some(_) => Err(DomainError::NotFound("post")),
+            None => Ok(()),
+        }
+    }
+
     /// Only its author deletes it (facilitators hide, which is moderation).
     pub fn may_delete(&self, deleter: AccountId) -> Result<(), DomainError> {
         if self.author == Some(deleter) {
@@ -157,5 +165,17 @@ mod tests {
             old.may_delete(AccountId::new()),
             Err(DomainError::Forbidden)
         );
+    }
+
+    #[test]
+    fn a_deleted_post_takes_no_replies() {
+        let standing = post(AccountId::new(), Utc::now());
+        assert_eq!(standing.takes_replies(), Ok(()));
+        let deleted = Post {
+            deleted_at: Some(Utc::now()),
+            body: None,
+            ..standing
+        };
+        assert_eq!(deleted.takes_replies(), Err(DomainError::NotFound("post")));
     }
 }

@@ -107,29 +107,7 @@ pub fn of_group(
     after: Option<PostPosition>,
     limit: i64,
 ) -> Result<Vec<Post>, PersistenceError> {
-    let mut query = group_posts::table
-        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
-        .filter(group_posts::group_id.eq(group.to_string()))
-        .filter(group_posts::parent_id.is_null())
-        .filter(
-            group_posts::deleted_at
-                .is_null()
-                .or(group_posts::reply_count.gt(0)),
-        )
-        .order((group_posts::created_at.desc(), group_posts::id.desc()))
-        .limit(limit)
-        .select(post_columns!())
-        .into_boxed();
-    if let Some((at, id)) = after {
-        let at = to_db(at);
-        query = query.filter(
-            group_posts::created_at.lt(at).or(group_posts::created_at
-                .eq(at)
-                .and(group_posts::id.lt(id.to_string()))),
-        );
-    }
-    let rows: Vec<PostRow> = query.load(c)?;
-    rows.into_iter().map(post).collect()
+    page(c, Thread::Posts(group), after, limit)
 }
 
 /// A post's replies that stand (a deleted reply has nothing left to show), oldest first,
@@ -140,21 +118,57 @@ pub fn replies(
     after: Option<PostPosition>,
     limit: i64,
 ) -> Result<Vec<Post>, PersistenceError> {
+    page(c, Thread::Replies(parent), after, limit)
+}
+
+/// What a page lists: a group's posts, newest first, or a post's replies, oldest first.
+enum Thread {
+    Posts(GroupId),
+    Replies(PostId),
+}
+
+fn page(
+    c: &mut DbConnection,
+    thread: Thread,
+    after: Option<PostPosition>,
+    limit: i64,
+) -> Result<Vec<Post>, PersistenceError> {
     let mut query = group_posts::table
         .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
-        .filter(group_posts::parent_id.eq(parent.to_string()))
-        .filter(group_posts::deleted_at.is_null())
-        .order((group_posts::created_at.asc(), group_posts::id.asc()))
         .limit(limit)
         .select(post_columns!())
         .into_boxed();
+    let newest_first = matches!(thread, Thread::Posts(_));
+    query = match thread {
+        Thread::Posts(group) => query
+            .filter(group_posts::group_id.eq(group.to_string()))
+            .filter(group_posts::parent_id.is_null())
+            .filter(
+                group_posts::deleted_at
+                    .is_null()
+                    .or(group_posts::reply_count.gt(0)),
+            )
+            .order((group_posts::created_at.desc(), group_posts::id.desc())),
+        Thread::Replies(parent) => query
+            .filter(group_posts::parent_id.eq(parent.to_string()))
+            .filter(group_posts::deleted_at.is_null())
+            .order((group_posts::created_at.asc(), group_posts::id.asc())),
+    };
     if let Some((at, id)) = after {
-        let at = to_db(at);
-        query = query.filter(
-            group_posts::created_at.gt(at).or(group_posts::created_at
-                .eq(at)
-                .and(group_posts::id.gt(id.to_string()))),
-        );
+        let (at, id) = (to_db(at), id.to_string());
+        query = if newest_first {
+            query.filter(
+                group_posts::created_at
+                    .lt(at)
+                    .or(group_posts::created_at.eq(at).and(group_posts::id.lt(id))),
+            )
+        } else {
+            query.filter(
+                group_posts::created_at
+                    .gt(at)
+                    .or(group_posts::created_at.eq(at).and(group_posts::id.gt(id))),
+            )
+        };
     }
     let rows: Vec<PostRow> = query.load(c)?;
     rows.into_iter().map(post).collect()
