@@ -251,7 +251,7 @@ impl CrisisDirectory {
     responses(
         (status = 200, description = "The resources, most relevant first", body = CrisisResourcesPage,
          headers(("ETag" = String, description = "This version"),
-                 ("Cache-Control" = String, description = "`public, max-age=300`"))),
+                 ("Cache-Control" = String, description = "`public, max-age=300` when read with the database; `no-cache` when answered without it"))),
         (status = 304, description = "Unchanged since the `ETag` sent"),
         (status = 422, description = "`validation`: a region or language that is not a code", body = Problem, content_type = "application/problem+json"),
     )
