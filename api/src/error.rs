@@ -186,7 +186,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 "membership-required",
                 "Only members of the group may do this",
-                Some("Join the group to RSVP to its meetings.".to_owned()),
+                Some("Join the group to take part in it.".to_owned()),
             ),
             Self::Domain(DomainError::OccurrenceCancelled) => bare(
                 StatusCode::CONFLICT,
@@ -227,11 +227,27 @@ impl ApiError {
                 "The slug is taken",
                 Some("Another group has or once had this slug; choose another.".to_owned()),
             ),
-            Self::Domain(DomainError::InvalidTransition { from, to }) => bare(
+            Self::Domain(DomainError::InvalidTransition { subject, from, to }) => bare(
                 StatusCode::CONFLICT,
                 "invalid-transition",
-                "The membership cannot change that way",
-                Some(format!("A membership cannot go from {from} to {to}.")),
+                "It cannot change that way",
+                Some(format!("A {subject} cannot go from {from} to {to}.")),
+            ),
+            Self::Domain(DomainError::PostHidden) => bare(
+                StatusCode::CONFLICT,
+                "post-hidden",
+                "The post is hidden",
+                Some("A moderator hid this post; it cannot be changed, only deleted.".to_owned()),
+            ),
+            Self::Domain(DomainError::Muted { until }) => bare(
+                StatusCode::FORBIDDEN,
+                "muted",
+                "Muted in this group",
+                Some(format!(
+                    "A facilitator muted you in this group until {}. You can still read and \
+                     report posts.",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )),
             ),
             Self::Unauthenticated(reason) => (
                 plain(

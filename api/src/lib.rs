@@ -25,6 +25,7 @@ pub mod me;
 pub mod meetings;
 pub mod memberships;
 pub mod middleware;
+pub mod moderation;
 pub mod organizations;
 pub mod pagination;
 pub mod posts;

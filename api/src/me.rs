@@ -10,7 +10,7 @@ use hearth_domain::organization::OrganizationRole;
 use hearth_domain::{DomainError, Sensitive};
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::rsvps::{self, AttendanceFilter};
-use hearth_persistence::{accounts, organizations, outbox, posts, refresh_tokens};
+use hearth_persistence::{accounts, moderation, organizations, outbox, posts, refresh_tokens};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,6 +23,7 @@ use crate::credentials::{hash_password, verify_password};
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::JsonObject;
+use crate::moderation::ReportResponse;
 use crate::responses::NoContent;
 use crate::throttling::Attempt;
 
@@ -275,7 +276,12 @@ async fn confirm_password(
     "posts": [{
         "id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "group_id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b70",
         "parent_id": null, "body": "Thirty days today.", "created_at": "2026-11-27T18:05:00Z",
-        "edited_at": null, "deleted_at": null
+        "edited_at": null, "deleted_at": null, "hidden_at": null
+    }],
+    "reports": [{
+        "id": "0193ab10-2c11-7c3e-9d2b-4a1f0e6c8b7d", "post_id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7e",
+        "reason": "privacy", "details": "Names a member's employer.", "status": "actioned",
+        "created_at": "2026-11-28T18:20:00Z", "resolved_at": "2026-11-28T19:00:00Z"
     }]
 }))]
 pub struct AccountExport {
@@ -295,6 +301,8 @@ pub struct AccountExport {
     pub attendance: Vec<AttendanceItem>,
     /// Every post and reply written, newest first (deleted ones without their body).
     pub posts: Vec<PostExport>,
+    /// Every report of a post the caller made, newest first.
+    pub reports: Vec<ReportResponse>,
 }
 
 /// A post or reply the caller wrote.
@@ -314,6 +322,8 @@ pub struct PostExport {
     pub edited_at: Option<DateTime<Utc>>,
     /// When it was deleted.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When a moderator hid it.
+    pub hidden_at: Option<DateTime<Utc>>,
 }
 
 /// A role in an organisation.
@@ -431,7 +441,12 @@ pub async fn export_me(user: AuthUser, db: Data<Db>) -> Result<HttpResponse, Api
                         created_at: post.created_at,
                         edited_at: post.edited_at,
                         deleted_at: post.deleted_at,
+                        hidden_at: post.hidden_at,
                     })
+                    .collect(),
+                reports: moderation::reports_by(c, user.id)?
+                    .into_iter()
+                    .map(Into::into)
                     .collect(),
                 account: account.into(),
             })

@@ -9,6 +9,7 @@ use hearth_domain::membership::{
     self as policy, Admission, Decision, GroupActor, GroupRole, Invitation, InvitationId,
     Membership, MembershipId, MembershipStatus,
 };
+use hearth_domain::moderation as moderation_policy;
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::memberships::{self, NamedMembership, OwnMembership};
 use hearth_persistence::{DbConnection, groups, meetings, rsvps};
@@ -23,6 +24,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, comma_separated, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
+use crate::moderation::{decision_by, logged_decision, record};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Accepted, Created, NoContent};
 
@@ -137,6 +139,10 @@ pub struct UpdateMembershipRequest {
     /// `active` approves a pending request, `declined` declines it, `removed` removes an
     /// active member or lifts a ban, `banned` bars the person from the group.
     pub status: Option<MembershipStatus>,
+    /// Why a member is removed or banned (or a ban lifted), up to 500 characters: the
+    /// moderation log keeps it and the member reads it.
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
 }
 
 /// A new invitation.
@@ -300,7 +306,7 @@ fn keeps_an_owner(
 }
 
 /// Saves a membership's new state, adjusting the group's member count.
-fn commit(
+pub(crate) fn commit(
     c: &mut DbConnection,
     group: &Group,
     before: &Membership,
@@ -614,6 +620,11 @@ pub async fn update_membership(
     db: Data<Db>,
 ) -> Result<Tagged<MembershipResponse>, ApiError> {
     let path = path.into_inner();
+    let reason = request
+        .reason
+        .as_deref()
+        .map(moderation_policy::parse_reason)
+        .transpose()?;
     let changed = db
         .tx(move |c| {
             let (seen, before) = target(c, &path, &user, seen_locked)?;
@@ -623,9 +634,20 @@ pub async fn update_membership(
             let mut after = before.clone();
             after.updated_at = Utc::now();
             if let Some(status) = request.status.filter(|status| *status != before.status) {
-                match Decision::towards(before.status, status)? {
-                    Decision::Approve => after.joined_at = Some(after.updated_at),
-                    Decision::Decline | Decision::Remove | Decision::Ban | Decision::Unban => {}
+                let decision = Decision::towards(before.status, status)?;
+                if decision == Decision::Approve {
+                    after.joined_at = Some(after.updated_at);
+                }
+                if let Some(kind) = logged_decision(decision) {
+                    let action = decision_by(
+                        user.id,
+                        &seen.group,
+                        &before,
+                        kind,
+                        reason,
+                        after.updated_at,
+                    );
+                    record(c, action)?;
                 }
                 after.status = status;
                 after.message = None;
@@ -633,6 +655,7 @@ pub async fn update_membership(
             if let Some(role) = request.role.filter(|role| *role != before.role) {
                 if after.status != MembershipStatus::Active {
                     return Err(DomainError::InvalidTransition {
+                        subject: "membership",
                         from: after.status.as_str(),
                         to: role.as_str(),
                     }
@@ -677,6 +700,7 @@ pub async fn leave_group(
                 MembershipStatus::Active | MembershipStatus::Pending => MembershipStatus::Left,
                 other => {
                     return Err(DomainError::InvalidTransition {
+                        subject: "membership",
                         from: other.as_str(),
                         to: MembershipStatus::Left.as_str(),
                     }
@@ -687,7 +711,13 @@ pub async fn leave_group(
             seen.actor
                 .may_manage(seen.group.profile.visibility, before.role, None)?;
             not_archived(&seen.group)?;
-            Decision::towards(before.status, MembershipStatus::Removed)?;
+            let decision = Decision::towards(before.status, MembershipStatus::Removed)?;
+            if let Some(kind) = logged_decision(decision) {
+                record(
+                    c,
+                    decision_by(user.id, &seen.group, &before, kind, None, Utc::now()),
+                )?;
+            }
             MembershipStatus::Removed
         };
         let after = Membership {

@@ -118,3 +118,55 @@ pub fn checked_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     }
     Ok(limit)
 }
+
+/// Where a list ordered by time continues: after this instant and id.
+#[derive(Debug, Serialize, Deserialize)]
+struct TimeCursor {
+    t: chrono::DateTime<chrono::Utc>,
+    p: uuid::Uuid,
+}
+
+/// A checked page of a list ordered by time, then id.
+#[derive(Debug, Clone, Copy)]
+pub struct TimePage {
+    /// Items per page.
+    pub limit: u32,
+    /// Continue after this instant and id (exclusive).
+    pub after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
+}
+
+impl TryFrom<PageQuery> for TimePage {
+    type Error = ApiError;
+
+    fn try_from(query: PageQuery) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: checked_limit(query.limit)?,
+            after: query
+                .cursor
+                .as_deref()
+                .map(decode_cursor::<TimeCursor>)
+                .transpose()?
+                .map(|cursor| (cursor.t, cursor.p)),
+        })
+    }
+}
+
+impl TimePage {
+    /// How many to fetch: one more than the page, to know whether more follow.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts a fetch to the page, with a cursor after its last item (`position` gives its
+    /// instant and id).
+    pub fn cut<T>(
+        &self,
+        found: Vec<T>,
+        position: impl Fn(&T) -> (chrono::DateTime<chrono::Utc>, uuid::Uuid),
+    ) -> Result<(Vec<T>, Option<String>), ApiError> {
+        cut(found, self.limit, |last| {
+            let (t, p) = position(last);
+            encode_cursor(&TimeCursor { t, p })
+        })
+    }
+}

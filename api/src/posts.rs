@@ -5,11 +5,14 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
 use hearth_domain::DomainError;
+use hearth_domain::account::AccountId;
 use hearth_domain::group::Group;
+use hearth_domain::membership::MembershipId;
+use hearth_domain::moderation::not_muted;
 use hearth_domain::post::{self as domain, POSTING, Post, PostId};
 use hearth_openapi::{Page, Problem, tags};
-use hearth_persistence::posts::PostPosition;
-use hearth_persistence::{DbConnection, PersistenceError, accounts, posts};
+use hearth_persistence::posts::Reader;
+use hearth_persistence::{DbConnection, PersistenceError, accounts, moderation, posts};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -18,8 +21,8 @@ use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::JsonObject;
-use crate::groups::{GroupPath, not_archived, seen};
-use crate::pagination::{PageQuery, checked_limit, cut, decode_cursor, encode_cursor};
+use crate::groups::{GroupPath, Seen, not_archived, seen};
+use crate::pagination::{PageQuery, TimePage};
 use crate::responses::{Created, NoContent};
 
 /// A post or a reply, as members see it.
@@ -28,7 +31,8 @@ use crate::responses::{Created, NoContent};
     "id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b7d", "group_id": "0193aa8f-0a11-7c3e-9d2b-4a1f0e6c8b70",
     "parent_id": null, "author": "Sam R.", "mine": false,
     "body": "Thirty days today. Thank you all for Tuesday nights.", "reply_count": 4,
-    "created_at": "2026-12-01T18:05:00Z", "edited_at": null, "deleted": false
+    "created_at": "2026-12-01T18:05:00Z", "edited_at": null, "deleted": false, "hidden": false,
+    "author_member_id": null
 }))]
 pub struct PostResponse {
     /// Its id.
@@ -52,22 +56,33 @@ pub struct PostResponse {
     /// Deleted by its author (or with their account): kept, without body or author, so that
     /// the replies under it keep their place.
     pub deleted: bool,
+    /// Hidden by a moderator: only the group's moderators and its author still see it.
+    pub hidden: bool,
+    /// For the group's moderators only: the author's membership, to warn, mute or remove them
+    /// through `/v1/groups/{group}/moderation-actions`.
+    pub author_member_id: Option<Uuid>,
 }
 
 impl PostResponse {
-    fn new(post: Post, caller: &AuthUser) -> Self {
+    /// The post as `reader` sees it; moderators also learn who to act on.
+    pub(crate) fn new(post: Post, reader: AccountId, moderator: bool) -> Self {
         let deleted = post.deleted_at.is_some();
         Self {
             id: post.id.0,
             group_id: post.group.0,
             parent_id: post.parent.map(|parent| parent.0),
             author: post.author_name.filter(|_| !deleted),
-            mine: post.author == Some(caller.id),
+            mine: post.author == Some(reader),
             body: post.body.filter(|_| !deleted),
             reply_count: post.reply_count,
             created_at: post.created_at,
             edited_at: post.edited_at,
             deleted,
+            hidden: post.hidden_at.is_some(),
+            author_member_id: post
+                .author_member
+                .filter(|_| moderator && !deleted)
+                .map(|member| member.0),
         }
     }
 }
@@ -90,47 +105,66 @@ pub struct PostPath {
     pub post_id: Uuid,
 }
 
-/// Where a page of posts continues.
-#[derive(Debug, Serialize, Deserialize)]
-struct PostCursor {
-    t: DateTime<Utc>,
-    p: Uuid,
+/// The caller in a group's conversation: an active member, who also moderates it as a
+/// facilitator or owner.
+pub(crate) struct Participant {
+    /// The group.
+    pub(crate) group: Group,
+    account: AccountId,
+    member: Option<MembershipId>,
+    moderator: bool,
 }
 
-fn page_of(query: PageQuery) -> Result<(u32, Option<PostPosition>), ApiError> {
-    let limit = checked_limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<PostCursor>)
-        .transpose()?
-        .map(|cursor| (cursor.t, PostId(cursor.p)));
-    Ok((limit, after))
-}
-
-fn paged(found: Vec<Post>, limit: u32, caller: &AuthUser) -> Result<Page<PostResponse>, ApiError> {
-    let (found, next_cursor) = cut(found, limit, |last| {
-        encode_cursor(&PostCursor {
-            t: last.created_at,
-            p: last.id.0,
+impl Participant {
+    fn of(seen: Seen, caller: &AuthUser) -> Result<Self, ApiError> {
+        let visibility = seen.group.profile.visibility;
+        seen.actor.may_converse(visibility)?;
+        Ok(Self {
+            moderator: seen.actor.may_moderate(visibility).is_ok(),
+            member: seen.membership.map(|membership| membership.id),
+            group: seen.group,
+            account: caller.id,
         })
-    })?;
-    Ok(Page {
-        items: found
-            .into_iter()
-            .map(|post| PostResponse::new(post, caller))
-            .collect(),
-        next_cursor,
-    })
+    }
+
+    fn reader(&self) -> Reader {
+        if self.moderator {
+            Reader::Moderator
+        } else {
+            Reader::Member(self.account)
+        }
+    }
+
+    /// The post as the participant sees it.
+    pub(crate) fn show(&self, post: Post) -> PostResponse {
+        PostResponse::new(post, self.account, self.moderator)
+    }
+
+    fn page(&self, found: Vec<Post>, page: TimePage) -> Result<Page<PostResponse>, ApiError> {
+        let (found, next_cursor) = page.cut(found, |last| (last.created_at, last.id.0))?;
+        Ok(Page {
+            items: found.into_iter().map(|post| self.show(post)).collect(),
+            next_cursor,
+        })
+    }
+
+    /// Refuses writing while a facilitator's mute lasts.
+    fn not_muted(&self, c: &mut DbConnection) -> Result<(), ApiError> {
+        if let Some(member) = self.member {
+            not_muted(moderation::muted_until(c, member)?, Utc::now())?;
+        }
+        Ok(())
+    }
 }
 
-/// The post and its group, if the group lets the caller into its conversation; a post of a
-/// group that does not exist for the caller does not exist either.
-fn conversation_post(
+/// The post, and the caller in its group's conversation. A post of a group that does not
+/// exist for the caller does not exist either, nor does a hidden one to members other than
+/// its author.
+pub(crate) fn conversation_post(
     c: &mut DbConnection,
     id: PostId,
     caller: &AuthUser,
-) -> Result<(Post, Group), ApiError> {
+) -> Result<(Post, Participant), ApiError> {
     let not_found = || ApiError::Domain(DomainError::NotFound("post"));
     let post = match posts::get(c, id) {
         Ok(post) => post,
@@ -141,42 +175,49 @@ fn conversation_post(
         ApiError::Domain(DomainError::NotFound(_)) => not_found(),
         other => other,
     })?;
-    seen.actor.may_converse(seen.group.profile.visibility)?;
-    Ok((post, seen.group))
+    let participant = Participant::of(seen, caller)?;
+    if !post.is_visible_to(participant.account, participant.moderator) {
+        return Err(not_found());
+    }
+    Ok((post, participant))
 }
 
 /// Writes a post or reply after the checks every new one passes: the group takes changes,
-/// and the author has not written too much lately.
+/// the author is not muted and has not written too much lately.
 fn write(
     c: &mut DbConnection,
-    group: &Group,
+    participant: &Participant,
     parent: Option<PostId>,
-    user: &AuthUser,
     body: String,
-) -> Result<Post, ApiError> {
-    not_archived(group)?;
+) -> Result<PostResponse, ApiError> {
+    not_archived(&participant.group)?;
+    participant.not_muted(c)?;
     let now = Utc::now();
+    let author = participant.account;
     // Counted under the author's lock: two posts at once must not both fit in the last place.
-    accounts::lock(c, user.id)?;
-    let (written, first) = posts::written_since(c, user.id, POSTING.window_start(now))?;
+    accounts::lock(c, author)?;
+    let (written, first) = posts::written_since(c, author, POSTING.window_start(now))?;
     POSTING.check(written, first, now)?;
     let post = Post {
         id: PostId::new(),
-        group: group.id,
+        group: participant.group.id,
         parent,
-        author: Some(user.id),
+        author: Some(author),
         author_name: None,
         body: Some(body),
         reply_count: 0,
         created_at: now,
         edited_at: None,
         deleted_at: None,
+        hidden_at: None,
+        author_member: None,
     };
     posts::insert(c, &post)?;
-    Ok(posts::get(c, post.id)?)
+    Ok(participant.show(posts::get(c, post.id)?))
 }
 
 const NOT_A_MEMBER: &str = "`membership-required`: only the group's active members take part";
+const NOT_A_MEMBER_OR_MUTED: &str = "`membership-required`: only the group's active members take part; `muted`: a facilitator muted the caller in this group for a while";
 
 /// Post in a group
 ///
@@ -191,7 +232,7 @@ const NOT_A_MEMBER: &str = "`membership-required`: only the group's active membe
         (status = 201, description = "Posted", body = PostResponse,
          headers(("Location" = String, description = "The post"))),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER_OR_MUTED, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such group, or a private one", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
@@ -207,24 +248,23 @@ pub async fn create_post(
 ) -> Result<Created<PostResponse>, ApiError> {
     let reference = path.into_inner().group;
     let body = domain::parse_body(&request.body)?;
-    let author = user.clone();
     let post = db
         .tx(move |c| {
-            let seen = seen(c, &reference, Some(&author))?;
-            seen.actor.may_converse(seen.group.profile.visibility)?;
-            write(c, &seen.group, None, &author, body)
+            let participant = Participant::of(seen(c, &reference, Some(&user))?, &user)?;
+            write(c, &participant, None, body)
         })
         .await?;
     Ok(Created {
         location: format!("/v1/posts/{}", post.id),
-        body: PostResponse::new(post, &user),
+        body: post,
     })
 }
 
 /// List a group's posts
 ///
 /// The group's active members; newest first. A deleted post stays, as a tombstone, while it
-/// has replies to show.
+/// has replies to show. Posts a moderator hid are left out, except for the group's moderators
+/// and the post's author, who see them marked `hidden`.
 #[utoipa::path(
     tag = tags::CONVERSATION,
     security(("bearer" = [])),
@@ -245,22 +285,23 @@ pub async fn list_group_posts(
     Query(query): Query<PageQuery>,
     db: Data<Db>,
 ) -> Result<Json<Page<PostResponse>>, ApiError> {
-    let (limit, after) = page_of(query)?;
+    let page = TimePage::try_from(query)?;
     let reference = path.into_inner().group;
-    let reader = user.clone();
     let found = db
         .run(move |c| {
-            let seen = seen(c, &reference, Some(&reader))?;
-            seen.actor.may_converse(seen.group.profile.visibility)?;
-            Ok(posts::of_group(
+            let participant = Participant::of(seen(c, &reference, Some(&user))?, &user)?;
+            let after = page.after.map(|(at, id)| (at, PostId(id)));
+            let found = posts::of_group(
                 c,
-                seen.group.id,
+                participant.group.id,
+                participant.reader(),
                 after,
-                i64::from(limit) + 1,
-            )?)
+                page.fetch(),
+            )?;
+            participant.page(found, page)
         })
         .await?;
-    Ok(Json(paged(found, limit, &user)?))
+    Ok(Json(found))
 }
 
 /// Get a post
@@ -284,9 +325,13 @@ pub async fn get_post(
     db: Data<Db>,
 ) -> Result<Json<PostResponse>, ApiError> {
     let id = PostId(path.post_id);
-    let reader = user.clone();
-    let (post, _) = db.run(move |c| conversation_post(c, id, &reader)).await?;
-    Ok(Json(PostResponse::new(post, &user)))
+    let post = db
+        .run(move |c| {
+            let (post, participant) = conversation_post(c, id, &user)?;
+            Ok(participant.show(post))
+        })
+        .await?;
+    Ok(Json(post))
 }
 
 /// Edit a post
@@ -300,9 +345,9 @@ pub async fn get_post(
     responses(
         (status = 200, description = "The edited post", body = PostResponse),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: not its author; `membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not its author; `membership-required`; `muted`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such post, or a deleted one", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`edit-window-closed`: written more than 15 minutes ago; `group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`edit-window-closed`: written more than 15 minutes ago; `post-hidden`: a moderator hid it; `group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -315,22 +360,22 @@ pub async fn update_post(
 ) -> Result<Json<PostResponse>, ApiError> {
     let id = PostId(path.post_id);
     let body = domain::parse_body(&request.body)?;
-    let editor = user.clone();
     let post = db
         .tx(move |c| {
-            let (post, group) = conversation_post(c, id, &editor)?;
+            let (post, participant) = conversation_post(c, id, &user)?;
             if post.deleted_at.is_some() {
                 return Err(DomainError::NotFound("post").into());
             }
-            post.may_edit(editor.id, Utc::now())?;
-            not_archived(&group)?;
+            post.may_edit(user.id, Utc::now())?;
+            not_archived(&participant.group)?;
+            participant.not_muted(c)?;
             if !posts::edit(c, id, &body, Utc::now())? {
                 return Err(DomainError::NotFound("post").into());
             }
-            Ok(posts::get(c, id)?)
+            Ok(participant.show(posts::get(c, id)?))
         })
         .await?;
-    Ok(Json(PostResponse::new(post, &user)))
+    Ok(Json(post))
 }
 
 /// Delete a post
@@ -387,8 +432,8 @@ pub async fn delete_post(
         (status = 201, description = "Replied", body = PostResponse,
          headers(("Location" = String, description = "The reply"))),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = NOT_A_MEMBER, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`: no such post, or a deleted one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = NOT_A_MEMBER_OR_MUTED, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, or a deleted or hidden one", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -403,22 +448,21 @@ pub async fn create_reply(
 ) -> Result<Created<PostResponse>, ApiError> {
     let id = PostId(path.post_id);
     let body = domain::parse_body(&request.body)?;
-    let author = user.clone();
     let reply = db
         .tx(move |c| {
-            let (post, group) = conversation_post(c, id, &author)?;
+            let (post, participant) = conversation_post(c, id, &user)?;
             let thread = match post.parent {
                 Some(parent) => posts::get(c, parent)?,
                 None => post.clone(),
             };
             post.takes_replies()?;
             thread.takes_replies()?;
-            write(c, &group, Some(thread.id), &author, body)
+            write(c, &participant, Some(thread.id), body)
         })
         .await?;
     Ok(Created {
         location: format!("/v1/posts/{}", reply.id),
-        body: PostResponse::new(reply, &user),
+        body: reply,
     })
 }
 
@@ -446,18 +490,19 @@ pub async fn list_replies(
     Query(query): Query<PageQuery>,
     db: Data<Db>,
 ) -> Result<Json<Page<PostResponse>>, ApiError> {
-    let (limit, after) = page_of(query)?;
+    let page = TimePage::try_from(query)?;
     let id = PostId(path.post_id);
-    let reader = user.clone();
     let found = db
         .run(move |c| {
-            let (post, _) = conversation_post(c, id, &reader)?;
+            let (post, participant) = conversation_post(c, id, &user)?;
             if post.parent.is_some() {
                 // Replies are one level deep: a reply has none of its own.
                 return Err(DomainError::NotFound("post").into());
             }
-            Ok(posts::replies(c, id, after, i64::from(limit) + 1)?)
+            let after = page.after.map(|(at, id)| (at, PostId(id)));
+            let found = posts::replies(c, id, participant.reader(), after, page.fetch())?;
+            participant.page(found, page)
         })
         .await?;
-    Ok(Json(paged(found, limit, &user)?))
+    Ok(Json(found))
 }

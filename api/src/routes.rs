@@ -5,8 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    accounts, attendance, crisis, feeds, groups, health, me, meetings, memberships, organizations,
-    posts, tokens,
+    accounts, attendance, crisis, feeds, groups, health, me, meetings, memberships, moderation,
+    organizations, posts, tokens,
 };
 
 /// Mounts every documented route.
@@ -79,7 +79,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(meetings::list_group_meetings)
             .service(feeds::group_calendar)
             .service(posts::create_post)
-            .service(posts::list_group_posts),
+            .service(posts::list_group_posts)
+            .service(moderation::list_reports)
+            .service(moderation::moderate)
+            .service(moderation::list_moderation_actions),
     )
     .service(
         scope("/v1/posts")
@@ -87,7 +90,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(posts::update_post)
             .service(posts::delete_post)
             .service(posts::create_reply)
-            .service(posts::list_replies),
+            .service(posts::list_replies)
+            .service(moderation::report_post),
     )
     .service(
         scope("/v1/meetings")

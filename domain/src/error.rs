@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 /// Outcomes the domain refuses, named for what happened rather than how it was detected.
@@ -57,9 +58,11 @@ pub enum DomainError {
     /// Another group has (or once had) this slug.
     #[error("the slug is taken")]
     SlugTaken,
-    /// A membership cannot move from one status to the other.
-    #[error("a membership cannot go from {from} to {to}")]
+    /// Something (a membership, a post) cannot move from one state to the other.
+    #[error("a {subject} cannot go from {from} to {to}")]
     InvalidTransition {
+        /// What was to change.
+        subject: &'static str,
         /// Where it stands.
         from: &'static str,
         /// Where it was asked to go.
@@ -80,6 +83,15 @@ pub enum DomainError {
     /// The time for editing the post has passed.
     #[error("the post can no longer be edited")]
     EditWindowClosed,
+    /// A moderator hid the post: its author cannot change it.
+    #[error("the post is hidden by a moderator")]
+    PostHidden,
+    /// A facilitator muted the person in this group for a while.
+    #[error("muted in this group until {until}")]
+    Muted {
+        /// When the mute ends.
+        until: DateTime<Utc>,
+    },
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

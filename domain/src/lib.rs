@@ -13,6 +13,7 @@ pub mod mail;
 pub mod meeting;
 pub mod meeting_type;
 pub mod membership;
+pub mod moderation;
 pub mod organization;
 pub mod post;
 pub mod schedule;

@@ -290,6 +290,7 @@ impl Decision {
             (Banned, Removed) => Ok(Self::Unban),
             (from, Banned) if from != Banned => Ok(Self::Ban),
             (from, to) => Err(DomainError::InvalidTransition {
+                subject: "membership",
                 from: from.as_str(),
                 to: to.as_str(),
             }),

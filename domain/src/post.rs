@@ -6,6 +6,7 @@ use crate::DomainError;
 use crate::account::AccountId;
 use crate::group::GroupId;
 use crate::identifier::identifier;
+use crate::membership::MembershipId;
 use crate::throttle::Limit;
 
 identifier! {
@@ -49,6 +50,10 @@ pub struct Post {
     pub edited_at: Option<DateTime<Utc>>,
     /// When it was deleted.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When a moderator hid it.
+    pub hidden_at: Option<DateTime<Utc>>,
+    /// The author's membership of the group, for moderators to act on.
+    pub author_member: Option<MembershipId>,
 }
 
 impl Post {
@@ -60,14 +65,61 @@ impl Post {
         if now - self.created_at > EDIT_WINDOW {
             return Err(DomainError::EditWindowClosed);
         }
+        if self.hidden_at.is_some() {
+            return Err(DomainError::PostHidden);
+        }
         Ok(())
     }
 
-    /// A deleted post (or a reply of one) takes no more replies: it is not there to answer.
+    /// A deleted or hidden post (or a reply of one) takes no more replies: it is not there to
+    /// answer.
     pub fn takes_replies(&self) -> Result<(), DomainError> {
-        match self.deleted_at {
-            Some(_) => Err(DomainError::NotFound("post")),
+        if self.deleted_at.is_some() || self.hidden_at.is_some() {
+            return Err(DomainError::NotFound("post"));
+        }
+        Ok(())
+    }
+
+    /// Whether a reader sees it: hidden posts only their group's moderators and their author.
+    pub fn is_visible_to(&self, reader: AccountId, moderator: bool) -> bool {
+        self.hidden_at.is_none() || moderator || self.author == Some(reader)
+    }
+
+    /// A member reports someone else's post that stands.
+    pub fn may_report(&self, reporter: AccountId) -> Result<(), DomainError> {
+        if self.deleted_at.is_some() {
+            return Err(DomainError::NotFound("post"));
+        }
+        if self.author == Some(reporter) {
+            return Err(DomainError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Moderators hide a post that stands and is not hidden yet.
+    pub fn may_hide(&self) -> Result<(), DomainError> {
+        if self.deleted_at.is_some() {
+            return Err(DomainError::NotFound("post"));
+        }
+        match self.hidden_at {
+            Some(_) => Err(self.invalid("hidden", "hidden")),
             None => Ok(()),
+        }
+    }
+
+    /// Moderators show a hidden post again.
+    pub fn may_restore(&self) -> Result<(), DomainError> {
+        match self.hidden_at {
+            Some(_) => Ok(()),
+            None => Err(self.invalid("visible", "visible")),
+        }
+    }
+
+    fn invalid(&self, from: &'static str, to: &'static str) -> DomainError {
+        DomainError::InvalidTransition {
+            subject: "post",
+            from,
+            to,
         }
     }
 
@@ -125,6 +177,8 @@ mod tests {
             created_at,
             edited_at: None,
             deleted_at: None,
+            hidden_at: None,
+            author_member: None,
         }
     }
 
@@ -165,6 +219,34 @@ mod tests {
             old.may_delete(AccountId::new()),
             Err(DomainError::Forbidden)
         );
+    }
+
+    #[test]
+    fn hidden_posts_are_for_moderators_and_their_author() {
+        let author = AccountId::new();
+        let now = Utc::now();
+        let standing = post(author, now);
+        assert!(standing.is_visible_to(AccountId::new(), false));
+        assert!(matches!(
+            standing.may_restore(),
+            Err(DomainError::InvalidTransition { .. })
+        ));
+        assert_eq!(standing.may_report(author), Err(DomainError::Forbidden));
+        assert_eq!(standing.may_report(AccountId::new()), Ok(()));
+        let hidden = Post {
+            hidden_at: Some(now),
+            ..standing
+        };
+        assert!(!hidden.is_visible_to(AccountId::new(), false));
+        assert!(hidden.is_visible_to(AccountId::new(), true));
+        assert!(hidden.is_visible_to(author, false));
+        assert_eq!(hidden.may_edit(author, now), Err(DomainError::PostHidden));
+        assert_eq!(hidden.takes_replies(), Err(DomainError::NotFound("post")));
+        assert_eq!(hidden.may_restore(), Ok(()));
+        assert!(matches!(
+            hidden.may_hide(),
+            Err(DomainError::InvalidTransition { .. })
+        ));
     }
 
     #[test]

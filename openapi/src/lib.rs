@@ -41,6 +41,8 @@ pub mod tags {
     pub const CRISIS: &str = "crisis";
     /// Posts and replies inside a group.
     pub const CONVERSATION: &str = "conversation";
+    /// Reports, the moderation queue and the moderation log.
+    pub const MODERATION: &str = "moderation";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -98,6 +100,7 @@ pub const BEARER: &str = "bearer";
             display names only. Authors edit for 15 minutes and delete at any time; a deleted \
             post with replies stays as a tombstone. At most 10 posts and replies per member in \
             10 minutes."),
+        (name = tags::MODERATION, description = "Keeping conversations safe. Any member reports             a post; the group's facilitators (and platform administrators) work the report             queue, hide and restore posts, and warn, mute or remove members. Reporters stay             anonymous, even to moderators. Every action is logged with who, when and why;             the member it concerns sees it too, without the moderator's name."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -222,6 +222,7 @@ pub fn erase(
         .execute(c)?;
     crate::rsvps::erase_all_of(c, id, at)?;
     crate::posts::erase_all_of(c, id, at)?;
+    crate::moderation::forget(c, id)?;
     crate::memberships::remove_all_of(c, id)?;
     diesel::delete(
         outbox_emails::table.filter(outbox_emails::recipient.eq(account.email.as_str())),

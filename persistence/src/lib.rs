@@ -17,6 +17,7 @@ pub mod login_failures;
 pub mod meetings;
 pub mod memberships;
 pub mod migrations;
+pub mod moderation;
 pub mod occurrences;
 pub mod organizations;
 pub mod outbox;

@@ -4,10 +4,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::AccountId;
 use hearth_domain::group::GroupId;
+use hearth_domain::membership::MembershipId;
 use hearth_domain::post::{Post, PostId};
 
 use crate::ids::parse_id;
-use crate::schema::{accounts, group_posts};
+use crate::schema::{accounts, group_memberships, group_posts};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
 
@@ -22,10 +23,25 @@ type PostRow = (
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
 );
 
 fn post(row: PostRow) -> Result<Post, PersistenceError> {
-    let (id, group, parent, author, author_name, body, replies, created, edited, deleted) = row;
+    let (
+        id,
+        group,
+        parent,
+        author,
+        author_name,
+        body,
+        replies,
+        created,
+        edited,
+        deleted,
+        hidden,
+        author_member,
+    ) = row;
     Ok(Post {
         id: PostId(parse_id(&id, "post")?),
         group: GroupId(parse_id(&group, "group")?),
@@ -41,7 +57,28 @@ fn post(row: PostRow) -> Result<Post, PersistenceError> {
         created_at: from_db(created),
         edited_at: edited.map(from_db),
         deleted_at: deleted.map(from_db),
+        hidden_at: hidden.map(from_db),
+        author_member: author_member
+            .map(|member| parse_id(&member, "membership").map(MembershipId))
+            .transpose()?,
     })
+}
+
+/// Posts with their author's name and membership of the group.
+macro_rules! posts_with_authors {
+    () => {
+        group_posts::table
+            .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+            .left_join(
+                group_memberships::table.on(group_memberships::group_id
+                    .eq(group_posts::group_id)
+                    .and(
+                        group_memberships::account_id
+                            .nullable()
+                            .eq(group_posts::author_id),
+                    )),
+            )
+    };
 }
 
 macro_rules! post_columns {
@@ -57,6 +94,8 @@ macro_rules! post_columns {
             group_posts::created_at,
             group_posts::edited_at,
             group_posts::deleted_at,
+            group_posts::hidden_at,
+            group_memberships::id.nullable(),
         )
     };
 }
@@ -84,8 +123,7 @@ pub fn insert(c: &mut DbConnection, post: &Post) -> Result<(), PersistenceError>
 
 /// The post or reply with this id, with its author's display name.
 pub fn get(c: &mut DbConnection, id: PostId) -> Result<Post, PersistenceError> {
-    let row: Option<PostRow> = group_posts::table
-        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+    let row: Option<PostRow> = posts_with_authors!()
         .filter(group_posts::id.eq(id.to_string()))
         .select(post_columns!())
         .first(c)
@@ -96,18 +134,38 @@ pub fn get(c: &mut DbConnection, id: PostId) -> Result<Post, PersistenceError> {
     })?)
 }
 
+/// The posts with these ids that exist, in no particular order.
+pub fn get_many(c: &mut DbConnection, ids: &[PostId]) -> Result<Vec<Post>, PersistenceError> {
+    let rows: Vec<PostRow> = posts_with_authors!()
+        .filter(group_posts::id.eq_any(ids.iter().map(ToString::to_string)))
+        .select(post_columns!())
+        .load(c)?;
+    rows.into_iter().map(post).collect()
+}
+
 /// Where a page continues: after this post's time and id.
 pub type PostPosition = (DateTime<Utc>, PostId);
+
+/// Who reads a conversation: hidden posts are shown to the group's moderators, and to a
+/// member only where they wrote them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// A facilitator or owner of the group, or a platform admin.
+    Moderator,
+    /// Any other member.
+    Member(AccountId),
+}
 
 /// A group's posts (not replies), newest first, after `after`; a deleted one only while
 /// replies stand under it.
 pub fn of_group(
     c: &mut DbConnection,
     group: GroupId,
+    reader: Reader,
     after: Option<PostPosition>,
     limit: i64,
 ) -> Result<Vec<Post>, PersistenceError> {
-    page(c, Thread::Posts(group), after, limit)
+    page(c, Thread::Posts(group), reader, after, limit)
 }
 
 /// A post's replies that stand (a deleted reply has nothing left to show), oldest first,
@@ -115,10 +173,11 @@ pub fn of_group(
 pub fn replies(
     c: &mut DbConnection,
     parent: PostId,
+    reader: Reader,
     after: Option<PostPosition>,
     limit: i64,
 ) -> Result<Vec<Post>, PersistenceError> {
-    page(c, Thread::Replies(parent), after, limit)
+    page(c, Thread::Replies(parent), reader, after, limit)
 }
 
 /// What a page lists: a group's posts, newest first, or a post's replies, oldest first.
@@ -130,11 +189,11 @@ enum Thread {
 fn page(
     c: &mut DbConnection,
     thread: Thread,
+    reader: Reader,
     after: Option<PostPosition>,
     limit: i64,
 ) -> Result<Vec<Post>, PersistenceError> {
-    let mut query = group_posts::table
-        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+    let mut query = posts_with_authors!()
         .limit(limit)
         .select(post_columns!())
         .into_boxed();
@@ -154,6 +213,13 @@ fn page(
             .filter(group_posts::deleted_at.is_null())
             .order((group_posts::created_at.asc(), group_posts::id.asc())),
     };
+    if let Reader::Member(member) = reader {
+        query = query.filter(
+            group_posts::hidden_at
+                .is_null()
+                .or(group_posts::author_id.eq(member.to_string())),
+        );
+    }
     if let Some((at, id)) = after {
         let (at, id) = (to_db(at), id.to_string());
         query = if newest_first {
@@ -176,8 +242,7 @@ fn page(
 
 /// Everything the account wrote, newest first, deleted posts included (without bodies).
 pub fn by_author(c: &mut DbConnection, author: AccountId) -> Result<Vec<Post>, PersistenceError> {
-    let rows: Vec<PostRow> = group_posts::table
-        .left_join(accounts::table.on(group_posts::author_id.eq(accounts::id.nullable())))
+    let rows: Vec<PostRow> = posts_with_authors!()
         .filter(group_posts::author_id.eq(author.to_string()))
         .order((group_posts::created_at.desc(), group_posts::id.desc()))
         .select(post_columns!())
@@ -204,6 +269,18 @@ pub fn edit(
     ))
     .execute(c)?;
     Ok(edited == 1)
+}
+
+/// Hides a post from its group's members (`Some`), or shows it again (`None`).
+pub fn set_hidden(
+    c: &mut DbConnection,
+    id: PostId,
+    hidden_at: Option<DateTime<Utc>>,
+) -> Result<(), PersistenceError> {
+    diesel::update(group_posts::table.find(id.to_string()))
+        .set(group_posts::hidden_at.eq(hidden_at.map(to_db)))
+        .execute(c)?;
+    Ok(())
 }
 
 /// Leaves a tombstone of a standing post: no body. (The author stays on record, unseen, for

@@ -311,6 +311,35 @@ diesel::table! {
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        hidden_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    post_reports (id) {
+        id -> Text,
+        post_id -> Text,
+        group_id -> Text,
+        reporter_id -> Nullable<Text>,
+        reason -> Text,
+        details -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    moderation_actions (id) {
+        id -> Text,
+        group_id -> Text,
+        moderator_id -> Nullable<Text>,
+        action -> Text,
+        post_id -> Nullable<Text>,
+        member_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        muted_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -330,9 +359,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_occurrences,
     meeting_rsvps,
     meetings,
+    moderation_actions,
     organization_members,
     organizations,
     outbox_emails,
+    post_reports,
     refresh_tokens,
     support_groups
 );

@@ -79,6 +79,8 @@ struct World {
     soon_rsvp: String,
     /// A post by the group's owner in its conversation.
     post: String,
+    /// A post by the target, a member of the group, for the owner to report.
+    target_post: String,
 }
 
 impl World {
@@ -183,6 +185,16 @@ impl World {
             .as_str()
             .unwrap()
             .to_owned();
+        let target_post = Reply::of(
+            app.post(&format!("/v1/groups/{group}/posts"))
+                .insert_header(target.bearer())
+                .send_json(&json!({"body": "A post to report."})),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let target = app.account_id(&target).await;
         Self {
             app,
@@ -208,6 +220,7 @@ impl World {
             soon_date,
             soon_rsvp,
             post,
+            target_post,
         }
     }
 
@@ -347,6 +360,7 @@ impl World {
         let all = |status| [status; 9];
         let conversation = |status| [401, 403, 403, status, 403, 403, 403, 403, 403];
         let post = &self.post;
+        let target_post = &self.target_post;
         let platform_admin = |status| [401, 403, 403, 403, 403, 403, status, 403, 403];
         let person = |status| {
             [
@@ -453,6 +467,34 @@ impl World {
                 Body::Empty,
                 // Gone for everyone once its author deleted it.
                 [401, 403, 403, 204, 404, 404, 404, 403, 403],
+            ),
+            row(
+                Method::POST,
+                "/v1/posts/{post_id}/reports",
+                format!("/v1/posts/{target_post}/reports"),
+                Body::Json(json!({"reason": "spam"})),
+                conversation(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/reports",
+                format!("/v1/groups/{group}/reports"),
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/groups/{group}/moderation-actions",
+                format!("/v1/groups/{group}/moderation-actions"),
+                Body::Json(json!({"action": "warn", "post_id": target_post, "reason": "Matrix."})),
+                group_owner(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/moderation-actions",
+                format!("/v1/groups/{group}/moderation-actions"),
+                Body::Empty,
+                group_owner(200),
             ),
             row(
                 Method::POST,
@@ -939,7 +981,7 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 70] = [
+const MATRIX_OPERATIONS: [&str; 74] = [
     "GET /health/live",
     "GET /health/ready",
     "GET /v1/crisis-resources",
@@ -952,6 +994,10 @@ const MATRIX_OPERATIONS: [&str; 70] = [
     "POST /v1/posts/{post_id}/replies",
     "GET /v1/posts/{post_id}/replies",
     "DELETE /v1/posts/{post_id}",
+    "POST /v1/posts/{post_id}/reports",
+    "GET /v1/groups/{group}/reports",
+    "POST /v1/groups/{group}/moderation-actions",
+    "GET /v1/groups/{group}/moderation-actions",
     "POST /v1/accounts",
     "POST /v1/accounts/email-confirmations",
     "POST /v1/accounts/email-confirmation-requests",

@@ -25,6 +25,7 @@ mod meeting_search;
 mod meetings;
 mod memberships;
 mod middleware;
+mod moderation;
 mod organizations;
 mod password_reset;
 mod posts;
