@@ -24,7 +24,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, comma_separated, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
-use crate::moderation::{decision_by, logged_decision, record};
+use crate::moderation::log_decision;
 use crate::pagination::{PageQuery, PageRequest};
 use crate::responses::{Accepted, Created, NoContent};
 
@@ -610,6 +610,7 @@ pub async fn get_membership(
         (status = 403, description = "`forbidden`: not a facilitator, or the person outranks the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid-transition`, `last-owner`, `group-full` or `group-archived`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: a `reason` that is empty or longer than 500 characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/{group}/memberships/{membership}")]
@@ -638,17 +639,7 @@ pub async fn update_membership(
                 if decision == Decision::Approve {
                     after.joined_at = Some(after.updated_at);
                 }
-                if let Some(kind) = logged_decision(decision) {
-                    let action = decision_by(
-                        user.id,
-                        &seen.group,
-                        &before,
-                        kind,
-                        reason,
-                        after.updated_at,
-                    );
-                    record(c, action)?;
-                }
+                log_decision(c, user.id, &before, decision, reason, after.updated_at)?;
                 after.status = status;
                 after.message = None;
             }
@@ -712,12 +703,7 @@ pub async fn leave_group(
                 .may_manage(seen.group.profile.visibility, before.role, None)?;
             not_archived(&seen.group)?;
             let decision = Decision::towards(before.status, MembershipStatus::Removed)?;
-            if let Some(kind) = logged_decision(decision) {
-                record(
-                    c,
-                    decision_by(user.id, &seen.group, &before, kind, None, Utc::now()),
-                )?;
-            }
+            log_decision(c, user.id, &before, decision, None, Utc::now())?;
             MembershipStatus::Removed
         };
         let after = Membership {

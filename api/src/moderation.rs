@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{CustomizeResponder, Responder, get, post};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::account::AccountId;
 use hearth_domain::group::Group;
-use hearth_domain::membership::{Decision, Membership, MembershipId, MembershipStatus};
+use hearth_domain::membership::{Decision, Membership, MembershipId};
 use hearth_domain::moderation::{
     self as policy, ModerationAction, ModerationActionId, ModerationKind, Report, ReportId,
     ReportReason, ReportStatus, Subject,
@@ -19,7 +19,7 @@ use hearth_domain::moderation::{
 use hearth_domain::post::{Post, PostId};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::moderation::{self, LogFilter, NamedAction};
-use hearth_persistence::{DbConnection, PersistenceError, memberships, posts};
+use hearth_persistence::{DbConnection, PersistenceError, accounts, memberships, posts};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -29,7 +29,7 @@ use crate::crisis::CRISIS_RESOURCES_LINK;
 use crate::db::Db;
 use crate::error::{ApiError, keep};
 use crate::extract::{JsonObject, whole_number};
-use crate::groups::{GroupPath, not_archived, seen, seen_locked};
+use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
 use crate::memberships::commit;
 use crate::pagination::{PageQuery, TimePage};
 use crate::posts::{PostPath, PostResponse, conversation_post};
@@ -131,7 +131,8 @@ pub struct ReportQueueQuery {
     "reason": "Shared another member's workplace after a reminder.", "hours": 72
 }))]
 pub struct ModerationRequest {
-    /// `hide`, `restore` or `dismiss` (its open reports) act on the post `post_id` names;
+    /// `hide`, `restore` or `dismiss` (its open reports) act on the post `post_id` names (and so
+    /// on its author, whom the caller must outrank);
     /// `warn`, `mute`, `unmute`, `remove`, `ban` and `unban` on the member `member_id` names,
     /// or else on the author of `post_id`.
     pub action: ModerationKind,
@@ -214,32 +215,12 @@ pub struct ModerationLogQuery {
     pub cursor: Option<String>,
 }
 
-/// Appends an action to the group's log: the one place the log is written, so that every
-/// action (here, or a removal through the membership endpoints) reads the same.
-pub(crate) fn record(
-    c: &mut DbConnection,
-    action: ModerationAction,
-) -> Result<ModerationActionId, ApiError> {
-    moderation::record(c, &action)?;
-    Ok(action.id)
-}
-
-/// The action a facilitator's decision about a membership is, in the log; admitting people
-/// is not moderation.
-pub(crate) fn logged_decision(decision: Decision) -> Option<ModerationKind> {
-    match decision {
-        Decision::Remove => Some(ModerationKind::Remove),
-        Decision::Ban => Some(ModerationKind::Ban),
-        Decision::Unban => Some(ModerationKind::Unban),
-        Decision::Approve | Decision::Decline => None,
-    }
-}
-
 /// Report a post
 ///
 /// Any active member, about someone else's post or reply. Facilitators see the report, never
-/// who made it. Reporting again while a report waits answers that report (200). A report
-/// that someone may be at risk (`self_harm`) links to crisis resources.
+/// who made it. Reporting again for the same reason while that report waits answers it
+/// (200); another reason is another report. A report that someone may be at risk
+/// (`self_harm`) links to crisis resources.
 #[utoipa::path(
     tag = tags::MODERATION,
     security(("bearer" = [])),
@@ -248,10 +229,12 @@ pub(crate) fn logged_decision(decision: Decision) -> Option<ModerationKind> {
     responses(
         (status = 201, description = "Reported", body = ReportResponse,
          headers(("Link" = String, description = "For `self_harm`: where crisis help is, `</v1/crisis-resources>; rel=\"help\"`"))),
-        (status = 200, description = "Already reported by the caller; the waiting report", body = ReportResponse),
+        (status = 200, description = "Already reported by the caller for this reason; the waiting report", body = ReportResponse,
+         headers(("Link" = String, description = "For `self_harm`: where crisis help is"))),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`membership-required`; `forbidden`: the caller's own post", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`: no such post, or a deleted or hidden one", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such post, a deleted one, or one hidden from the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: details too long, or missing for `other`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -267,9 +250,12 @@ pub async fn report_post(
     let reason = request.reason;
     let (report, created) = db
         .tx(move |c| {
-            let (post, _) = conversation_post(c, id, &user)?;
+            let (post, participant) = conversation_post(c, id, &user)?;
             post.may_report(user.id)?;
-            if let Some(waiting) = moderation::open_report_of(c, id, user.id)? {
+            not_archived(&participant.group)?;
+            // Under the reporter's lock: a retry racing the first attempt finds its report.
+            accounts::lock(c, user.id)?;
+            if let Some(waiting) = moderation::open_report_of(c, id, user.id, reason)? {
                 return Ok((waiting, false));
             }
             let report = Report {
@@ -366,7 +352,7 @@ struct Checked {
     post: Option<PostId>,
     member: Option<MembershipId>,
     reason: String,
-    hours: Option<u32>,
+    muted_for: Option<Duration>,
 }
 
 impl TryFrom<ModerationRequest> for Checked {
@@ -381,9 +367,10 @@ impl TryFrom<ModerationRequest> for Checked {
             code,
             message: message.to_owned(),
         };
+        let mut muted_for = None;
         match (kind, request.hours) {
             (ModerationKind::Mute, Some(hours)) => {
-                keep(&mut errors, policy::mute_until(hours, Utc::now()));
+                muted_for = keep(&mut errors, policy::mute_duration(hours));
             }
             (ModerationKind::Mute, None) => {
                 errors.push(invalid("hours", "required", "say how long the mute lasts"));
@@ -415,7 +402,7 @@ impl TryFrom<ModerationRequest> for Checked {
                 post: request.post_id.map(PostId),
                 member: request.member_id.map(MembershipId),
                 reason,
-                hours: request.hours,
+                muted_for,
             }),
             _ => Err(ApiError::from_domain_errors(errors)),
         }
@@ -454,36 +441,23 @@ fn member_in(
     Ok(memberships::get(c, group.id, id)?)
 }
 
-/// Refuses warning or muting someone who is not in the group now.
-fn active(member: &Membership, to: &'static str) -> Result<(), DomainError> {
-    if member.status == MembershipStatus::Active {
-        Ok(())
-    } else {
-        Err(DomainError::InvalidTransition {
-            subject: "membership",
-            from: member.status.as_str(),
-            to,
-        })
-    }
-}
-
-/// Does to a post what the action says; answers the post's author's membership.
+/// Does to a post what a post action says.
 fn act_on_post(
     c: &mut DbConnection,
     kind: ModerationKind,
     post: &Post,
     now: DateTime<Utc>,
-) -> Result<Option<MembershipId>, ApiError> {
+) -> Result<(), ApiError> {
     match kind {
         ModerationKind::Hide => {
             post.may_hide()?;
-            posts::set_hidden(c, post.id, Some(now))?;
+            posts::set_hidden(c, post, Some(now))?;
         }
         ModerationKind::Restore => {
             post.may_restore()?;
-            posts::set_hidden(c, post.id, None)?;
+            posts::set_hidden(c, post, None)?;
         }
-        _ => {
+        ModerationKind::Dismiss => {
             if moderation::settle_reports(c, post.id, ReportStatus::Dismissed, now)? == 0 {
                 return Err(DomainError::InvalidTransition {
                     subject: "report",
@@ -493,11 +467,17 @@ fn act_on_post(
                 .into());
             }
         }
+        ModerationKind::Warn
+        | ModerationKind::Mute
+        | ModerationKind::Unmute
+        | ModerationKind::Remove
+        | ModerationKind::Ban
+        | ModerationKind::Unban => {}
     }
-    Ok(post.author_member)
+    Ok(())
 }
 
-/// Does to a member what the action says; answers when a mute ends.
+/// Does to a member what a member action says; answers when a mute ends.
 fn act_on_member(
     c: &mut DbConnection,
     group: &Group,
@@ -506,52 +486,43 @@ fn act_on_member(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     let kind = checked.kind;
-    let membership_change = |to: MembershipStatus| -> Result<Membership, ApiError> {
-        let decision = Decision::towards(target.status, to)?;
-        if logged_decision(decision) != Some(kind) {
-            return Err(DomainError::InvalidTransition {
-                subject: "membership",
-                from: target.status.as_str(),
-                to: kind.as_str(),
-            }
-            .into());
-        }
-        Ok(Membership {
-            status: to,
-            message: None,
-            updated_at: now,
-            ..target.clone()
-        })
-    };
     match kind {
-        ModerationKind::Warn => active(target, "warned")?,
+        ModerationKind::Warn => policy::may_warn_or_mute(target, kind)?,
         ModerationKind::Mute => {
-            active(target, "muted")?;
-            return Ok(Some(policy::mute_until(
-                checked.hours.unwrap_or_default(),
-                now,
-            )?));
+            policy::may_warn_or_mute(target, kind)?;
+            return Ok(checked.muted_for.map(|hours| now + hours));
         }
         ModerationKind::Unmute => {
-            if policy::not_muted(moderation::muted_until(c, target.id)?, now).is_ok() {
-                return Err(DomainError::InvalidTransition {
-                    subject: "membership",
-                    from: "unmuted",
-                    to: "unmuted",
-                }
-                .into());
-            }
+            policy::may_unmute(moderation::muted_until(c, target.id)?, now)?;
         }
-        _ => {
-            let to = if kind == ModerationKind::Ban {
-                MembershipStatus::Banned
-            } else {
-                MembershipStatus::Removed
-            };
-            commit(c, group, target, &membership_change(to)?)?;
+        ModerationKind::Remove
+        | ModerationKind::Ban
+        | ModerationKind::Unban
+        | ModerationKind::Hide
+        | ModerationKind::Restore
+        | ModerationKind::Dismiss => {
+            if let Some(status) = kind.membership_change(target)? {
+                let after = Membership {
+                    status,
+                    message: None,
+                    updated_at: now,
+                    ..target.clone()
+                };
+                commit(c, group, target, &after)?;
+            }
         }
     }
     Ok(None)
+}
+
+/// Refuses acting on oneself, or on someone the caller does not outrank.
+fn may_act_on(seen: &Seen, caller: &AuthUser, target: &Membership) -> Result<(), ApiError> {
+    if target.account == caller.id {
+        return Err(DomainError::Forbidden.into());
+    }
+    seen.actor
+        .may_manage(seen.group.profile.visibility, target.role, None)?;
+    Ok(())
 }
 
 /// Moderate
@@ -590,8 +561,7 @@ pub async fn moderate(
     let done = db
         .tx(move |c| {
             let seen = seen_locked(c, &reference, Some(&user))?;
-            let visibility = seen.group.profile.visibility;
-            seen.actor.may_moderate(visibility)?;
+            seen.actor.may_moderate(seen.group.profile.visibility)?;
             not_archived(&seen.group)?;
             let now = Utc::now();
             let post = checked
@@ -599,35 +569,42 @@ pub async fn moderate(
                 .map(|id| post_in(c, &seen.group, id))
                 .transpose()?;
             let (member, muted_until) = match (checked.kind.subject(), &post) {
-                (Subject::Post, Some(post)) => (act_on_post(c, checked.kind, post, now)?, None),
-                _ => {
-                    let target = member_in(c, &seen.group, checked.member, post.as_ref())?;
-                    if target.account == user.id {
-                        return Err(DomainError::Forbidden.into());
+                (Subject::Post, Some(post)) => {
+                    // Moderating a post is moderating its author: not one's own, and not
+                    // someone who outranks the moderator.
+                    if let Some(author) = post.author_member {
+                        may_act_on(&seen, &user, &memberships::get(c, seen.group.id, author)?)?;
                     }
-                    seen.actor.may_manage(visibility, target.role, None)?;
+                    act_on_post(c, checked.kind, post, now)?;
+                    (post.author_member, None)
+                }
+                (Subject::Post, None) | (Subject::Member, _) => {
+                    let target = member_in(c, &seen.group, checked.member, post.as_ref())?;
+                    may_act_on(&seen, &user, &target)?;
                     let until = act_on_member(c, &seen.group, &checked, &target, now)?;
                     (Some(target.id), until)
                 }
             };
-            if let (Some(post), Some(settled)) = (&post, checked.kind.settles_reports()) {
+            let settles = checked
+                .kind
+                .settles_reports()
+                .filter(|_| checked.kind != ModerationKind::Dismiss);
+            if let (Some(post), Some(settled)) = (&post, settles) {
                 moderation::settle_reports(c, post.id, settled, now)?;
             }
-            let id = record(
-                c,
-                ModerationAction {
-                    id: ModerationActionId::new(),
-                    group: seen.group.id,
-                    moderator: Some(user.id),
-                    kind: checked.kind,
-                    post: post.as_ref().map(|post| post.id),
-                    member,
-                    reason: Some(checked.reason),
-                    muted_until,
-                    created_at: now,
-                },
-            )?;
-            Ok(moderation::action(c, id)?)
+            let action = ModerationAction {
+                id: ModerationActionId::new(),
+                group: seen.group.id,
+                moderator: Some(user.id),
+                kind: checked.kind,
+                post: post.as_ref().map(|post| post.id),
+                member,
+                reason: Some(checked.reason),
+                muted_until,
+                created_at: now,
+            };
+            moderation::record(c, &action)?;
+            Ok(moderation::action(c, action.id)?)
         })
         .await?;
     Ok(Created {
@@ -640,7 +617,8 @@ pub async fn moderate(
 ///
 /// Facilitators, owners and platform admins read the group's whole log, newest first, or
 /// what concerns one member. Anyone else with a membership of the group reads their own
-/// notices: what was done to them or their posts and why, without the moderator's name.
+/// notices: what was done to them or their posts and why, without the moderator's name
+/// (someone removed or banned from a private group no longer sees it, and gets 404).
 #[utoipa::path(
     tag = tags::MODERATION,
     security(("bearer" = [])),
@@ -699,24 +677,31 @@ pub async fn list_moderation_actions(
     Ok(Json(found))
 }
 
-/// The moderator's account, in a decision logged from the membership endpoints.
-pub(crate) fn decision_by(
+/// Logs a facilitator's decision about a membership made through the membership endpoints
+/// (removals, bans and lifted bans; admitting people is not moderation).
+pub(crate) fn log_decision(
+    c: &mut DbConnection,
     moderator: AccountId,
-    group: &Group,
     target: &Membership,
-    kind: ModerationKind,
+    decision: Decision,
     reason: Option<String>,
     at: DateTime<Utc>,
-) -> ModerationAction {
-    ModerationAction {
-        id: ModerationActionId::new(),
-        group: group.id,
-        moderator: Some(moderator),
-        kind,
-        post: None,
-        member: Some(target.id),
-        reason,
-        muted_until: None,
-        created_at: at,
+) -> Result<(), ApiError> {
+    if let Some(kind) = ModerationKind::of_decision(decision) {
+        moderation::record(
+            c,
+            &ModerationAction {
+                id: ModerationActionId::new(),
+                group: target.group,
+                moderator: Some(moderator),
+                kind,
+                post: None,
+                member: Some(target.id),
+                reason,
+                muted_until: None,
+                created_at: at,
+            },
+        )?;
     }
+    Ok(())
 }

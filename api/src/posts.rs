@@ -176,7 +176,12 @@ pub(crate) fn conversation_post(
         other => other,
     })?;
     let participant = Participant::of(seen, caller)?;
-    if !post.is_visible_to(participant.account, participant.moderator) {
+    let thread = match post.parent {
+        Some(parent) => Some(posts::get(c, parent)?),
+        None => None,
+    };
+    let visible = |post: &Post| post.is_visible_to(participant.account, participant.moderator);
+    if !visible(&post) || thread.as_ref().is_some_and(|thread| !visible(thread)) {
         return Err(not_found());
     }
     Ok((post, participant))

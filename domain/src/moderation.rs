@@ -7,7 +7,7 @@ use crate::DomainError;
 use crate::account::AccountId;
 use crate::group::GroupId;
 use crate::identifier::identifier;
-use crate::membership::MembershipId;
+use crate::membership::{Decision, Membership, MembershipId, MembershipStatus};
 use crate::post::PostId;
 use crate::vocabulary::vocabulary;
 
@@ -107,6 +107,41 @@ impl ModerationKind {
                 Some(ReportStatus::Actioned)
             }
             Self::Restore | Self::Unmute | Self::Unban => None,
+        }
+    }
+
+    /// The change to a membership a removal, ban or unban makes, checked against where the
+    /// membership stands; `None` for actions that leave memberships as they are.
+    pub fn membership_change(
+        self,
+        member: &Membership,
+    ) -> Result<Option<MembershipStatus>, DomainError> {
+        let (to, expected) = match self {
+            Self::Remove => (MembershipStatus::Removed, Decision::Remove),
+            Self::Ban => (MembershipStatus::Banned, Decision::Ban),
+            Self::Unban => (MembershipStatus::Removed, Decision::Unban),
+            Self::Hide | Self::Restore | Self::Dismiss | Self::Warn | Self::Mute | Self::Unmute => {
+                return Ok(None);
+            }
+        };
+        match Decision::towards(member.status, to) {
+            Ok(decision) if decision == expected => Ok(Some(to)),
+            _ => Err(DomainError::InvalidTransition {
+                subject: "membership",
+                from: member.status.as_str(),
+                to: self.as_str(),
+            }),
+        }
+    }
+
+    /// The action that logs a facilitator's decision about a membership; admitting people
+    /// is not moderation.
+    pub fn of_decision(decision: Decision) -> Option<Self> {
+        match decision {
+            Decision::Remove => Some(Self::Remove),
+            Decision::Ban => Some(Self::Ban),
+            Decision::Unban => Some(Self::Unban),
+            Decision::Approve | Decision::Decline => None,
         }
     }
 
@@ -218,8 +253,8 @@ pub fn parse_reason(raw: &str) -> Result<String, DomainError> {
     })
 }
 
-/// When a mute of `hours` from `now` ends: 1 to [`MUTE_HOURS_MAX`] hours.
-pub fn mute_until(hours: u32, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
+/// How long a mute of `hours` lasts: 1 to [`MUTE_HOURS_MAX`] hours.
+pub fn mute_duration(hours: u32) -> Result<Duration, DomainError> {
     if !(1..=MUTE_HOURS_MAX).contains(&hours) {
         return Err(DomainError::Invalid {
             field: "hours".to_owned(),
@@ -227,7 +262,32 @@ pub fn mute_until(hours: u32, now: DateTime<Utc>) -> Result<DateTime<Utc>, Domai
             message: format!("must be 1 to {MUTE_HOURS_MAX} (30 days)"),
         });
     }
-    Ok(now + Duration::hours(i64::from(hours)))
+    Ok(Duration::hours(i64::from(hours)))
+}
+
+/// Refuses warning or muting someone who is not an active member now.
+pub fn may_warn_or_mute(member: &Membership, kind: ModerationKind) -> Result<(), DomainError> {
+    if member.status == MembershipStatus::Active {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidTransition {
+            subject: "membership",
+            from: member.status.as_str(),
+            to: kind.as_str(),
+        })
+    }
+}
+
+/// Refuses lifting a mute that is not there.
+pub fn may_unmute(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), DomainError> {
+    match not_muted(until, now) {
+        Err(_) => Ok(()),
+        Ok(()) => Err(DomainError::InvalidTransition {
+            subject: "membership",
+            from: "not muted",
+            to: "unmuted",
+        }),
+    }
 }
 
 /// Refuses writing while a mute lasts.
@@ -285,10 +345,10 @@ mod tests {
     #[test]
     fn mutes_last_an_hour_to_thirty_days() {
         let now = Utc::now();
-        assert_eq!(mute_until(24, now), Ok(now + Duration::hours(24)));
-        assert!(mute_until(MUTE_HOURS_MAX, now).is_ok());
-        assert_eq!(code(mute_until(0, now)), "range");
-        assert_eq!(code(mute_until(MUTE_HOURS_MAX + 1, now)), "range");
+        assert_eq!(mute_duration(24), Ok(Duration::hours(24)));
+        assert!(mute_duration(MUTE_HOURS_MAX).is_ok());
+        assert_eq!(code(mute_duration(0)), "range");
+        assert_eq!(code(mute_duration(MUTE_HOURS_MAX + 1)), "range");
         let until = now + Duration::minutes(1);
         assert_eq!(
             not_muted(Some(until), now),

@@ -85,15 +85,18 @@ pub fn insert_report(c: &mut DbConnection, report: &Report) -> Result<(), Persis
     Ok(())
 }
 
-/// The reporter's report of this post that waits for a moderator, if they made one.
+/// The reporter's report of this post for this reason that waits for a moderator, if they
+/// made one.
 pub fn open_report_of(
     c: &mut DbConnection,
     post: PostId,
     reporter: AccountId,
+    reason: ReportReason,
 ) -> Result<Option<Report>, PersistenceError> {
     let row: Option<ReportRow> = post_reports::table
         .filter(post_reports::post_id.eq(post.to_string()))
         .filter(post_reports::reporter_id.eq(reporter.to_string()))
+        .filter(post_reports::reason.eq(reason.as_str()))
         .filter(post_reports::status.eq(ReportStatus::Open.as_str()))
         .select(REPORT_COLUMNS)
         .first(c)

@@ -250,8 +250,8 @@ pub fn by_author(c: &mut DbConnection, author: AccountId) -> Result<Vec<Post>, P
     rows.into_iter().map(post).collect()
 }
 
-/// Replaces a standing post's body; answers whether it still stood (a deletion or erasure
-/// that committed meanwhile wins).
+/// Replaces a standing, visible post's body; answers whether it still stood so (a deletion,
+/// erasure or hiding that committed meanwhile wins).
 pub fn edit(
     c: &mut DbConnection,
     id: PostId,
@@ -261,7 +261,8 @@ pub fn edit(
     let edited = diesel::update(
         group_posts::table
             .find(id.to_string())
-            .filter(group_posts::deleted_at.is_null()),
+            .filter(group_posts::deleted_at.is_null())
+            .filter(group_posts::hidden_at.is_null()),
     )
     .set((
         group_posts::body.eq(body),
@@ -271,15 +272,26 @@ pub fn edit(
     Ok(edited == 1)
 }
 
-/// Hides a post from its group's members (`Some`), or shows it again (`None`).
+/// Hides a post from its group's members (`Some`), or shows it again (`None`). A standing
+/// reply counts on its post only while members see it.
 pub fn set_hidden(
     c: &mut DbConnection,
-    id: PostId,
+    post: &Post,
     hidden_at: Option<DateTime<Utc>>,
 ) -> Result<(), PersistenceError> {
-    diesel::update(group_posts::table.find(id.to_string()))
-        .set(group_posts::hidden_at.eq(hidden_at.map(to_db)))
-        .execute(c)?;
+    let changed = diesel::update(
+        group_posts::table
+            .find(post.id.to_string())
+            .filter(group_posts::deleted_at.is_null()),
+    )
+    .set(group_posts::hidden_at.eq(hidden_at.map(to_db)))
+    .execute(c)?;
+    if let (1, Some(parent)) = (changed, post.parent) {
+        let change = if hidden_at.is_some() { -1 } else { 1 };
+        diesel::update(group_posts::table.find(parent.to_string()))
+            .set(group_posts::reply_count.eq(group_posts::reply_count + change))
+            .execute(c)?;
+    }
     Ok(())
 }
 
@@ -300,7 +312,7 @@ pub fn delete(
         group_posts::deleted_at.eq(to_db(at)),
     ))
     .execute(c)?;
-    if let (1, Some(parent)) = (deleted, post.parent) {
+    if let (1, Some(parent), None) = (deleted, post.parent, post.hidden_at) {
         uncount_replies(c, &parent.to_string(), 1)?;
     }
     Ok(())
@@ -317,6 +329,7 @@ pub fn erase_all_of(
     let standing_replies: Vec<Option<String>> = group_posts::table
         .filter(group_posts::author_id.eq(&key))
         .filter(group_posts::deleted_at.is_null())
+        .filter(group_posts::hidden_at.is_null())
         .filter(group_posts::parent_id.is_not_null())
         .select(group_posts::parent_id)
         .load(c)?;

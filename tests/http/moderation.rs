@@ -106,6 +106,48 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 on_both_backends! {
+    async fn a_report_of_someone_at_risk_is_never_folded_into_another(backend: TestBackend) {
+        let Circle { app, owner, author, reporter, group, .. } = circle(backend, "public").await;
+        let worrying = created_id(&post(&app, &author, &group, "I don't see the point of any of it tonight.").await);
+        created_id(&report(&app, &reporter, &worrying, json!({"reason": "spam"})).await);
+        let at_risk = report(&app, &reporter, &worrying, json!({"reason": "self_harm"})).await;
+        assert_eq!(at_risk.status, 201, "another reason is another report: {}", at_risk.text());
+        let again = report(&app, &reporter, &worrying, json!({"reason": "self_harm"})).await;
+        assert_eq!((again.status, again.header("link")), (200, Some("</v1/crisis-resources>; rel=\"help\"")));
+        let queue = app.get_as(&owner, &format!("/v1/groups/{group}/reports")).await.json();
+        let reasons: Vec<&str> = queue["items"].as_array().unwrap().iter().map(|item| item["reason"].as_str().unwrap()).collect();
+        assert_eq!(reasons, ["spam", "self_harm"]);
+
+        let archived = app.send(&owner, Method::DELETE, &format!("/v1/groups/{group}"), json!({})).await;
+        assert_eq!(archived.status, 204, "{}", archived.text());
+        report(&app, &reporter, &worrying, json!({"reason": "hate"})).await.assert_problem(409, "group-archived");
+    }
+
+    async fn moderating_a_post_is_moderating_its_author(backend: TestBackend) {
+        let Circle { app, owner, facilitator, author, reporter, group, .. } = circle(backend, "public").await;
+        let owners = created_id(&post(&app, &owner, &group, "Meeting moves to room 4.").await);
+        let own = created_id(&post(&app, &facilitator, &group, "Coffee is on me.").await);
+        created_id(&report(&app, &reporter, &own, json!({"reason": "spam"})).await);
+        moderate(&app, &facilitator, &group, json!({"action": "hide", "post_id": owners, "reason": "x"})).await.assert_problem(403, "forbidden");
+        moderate(&app, &facilitator, &group, json!({"action": "dismiss", "post_id": own, "reason": "Not spam."})).await.assert_problem(403, "forbidden");
+        assert_eq!(moderate(&app, &owner, &group, json!({"action": "dismiss", "post_id": own, "reason": "Not spam."})).await.status, 201);
+
+        let thread = created_id(&post(&app, &author, &group, "Thirty days today.").await);
+        let unkind = created_id(&app.send(&reporter, Method::POST, &format!("/v1/posts/{thread}/replies"), json!({"body": "Won't last."})).await);
+        let kind = created_id(&app.send(&owner, Method::POST, &format!("/v1/posts/{thread}/replies"), json!({"body": "Proud of you."})).await);
+        assert_eq!(moderate(&app, &facilitator, &group, json!({"action": "hide", "post_id": unkind, "reason": "Unkind."})).await.status, 201);
+        let replies = app.get_as(&author, &format!("/v1/posts/{thread}/replies")).await.json();
+        assert_eq!(ids(&replies), [kind.as_str()]);
+        assert_eq!(app.get_as(&author, &format!("/v1/posts/{thread}")).await.json()["reply_count"], 1, "a hidden reply does not count");
+        assert_eq!(ids(&app.get_as(&facilitator, &format!("/v1/posts/{thread}/replies")).await.json()), [unkind.as_str(), kind.as_str()]);
+        assert_eq!(moderate(&app, &facilitator, &group, json!({"action": "restore", "post_id": unkind, "reason": "Apologised."})).await.status, 201);
+        assert_eq!(app.get_as(&author, &format!("/v1/posts/{thread}")).await.json()["reply_count"], 2);
+
+        assert_eq!(moderate(&app, &facilitator, &group, json!({"action": "hide", "post_id": thread, "reason": "Off topic."})).await.status, 201);
+        app.get_as(&reporter, &format!("/v1/posts/{kind}")).await.assert_problem(404, "not-found");
+        report(&app, &reporter, &kind, json!({"reason": "spam"})).await.assert_problem(404, "not-found");
+    }
+
     async fn members_report_posts_and_facilitators_see_the_queue_without_reporters(backend: TestBackend) {
         let Circle { app, owner, facilitator, author, reporter, stranger, group } = circle(backend, "public").await;
         let outing = created_id(&post(&app, &author, &group, "Saw J. at the pharmacy where she works.").await);
@@ -116,8 +158,8 @@ on_both_backends! {
         let made = first.json();
         assert_eq!((made["reason"].as_str(), made["details"].as_str(), made["status"].as_str()), (Some("privacy"), Some("Names a member's employer."), Some("open")));
         assert_eq!(first.header("link"), None);
-        let again = report(&app, &reporter, &outing, json!({"reason": "harassment"})).await;
-        assert_eq!((again.status, again.json()["id"].as_str()), (200, Some(report_id.as_str())), "one waiting report per person and post");
+        let again = report(&app, &reporter, &outing, json!({"reason": "privacy"})).await;
+        assert_eq!((again.status, again.json()["id"].as_str()), (200, Some(report_id.as_str())), "one waiting report per person, post and reason");
 
         let at_risk = report(&app, &facilitator, &worrying, json!({"reason": "self_harm"})).await;
         assert_eq!(at_risk.status, 201, "{}", at_risk.text());
@@ -244,18 +286,33 @@ on_both_backends! {
         post(&app, &author, &group, "Why?").await.assert_problem(403, "membership-required");
         moderate(&app, &facilitator, &group, json!({"action": "warn", "member_id": author_member, "reason": "Gone."})).await.assert_problem(409, "invalid-transition");
         moderate(&app, &facilitator, &group, json!({"action": "unban", "member_id": author_member, "reason": "Not banned."})).await.assert_problem(409, "invalid-transition");
+        moderate(&app, &facilitator, &group, json!({"action": "mute", "member_id": author_member, "reason": "Gone.", "hours": 2})).await.assert_problem(409, "invalid-transition");
+        moderate(&app, &facilitator, &group, json!({"action": "remove", "member_id": author_member, "reason": "Again."})).await.assert_problem(409, "invalid-transition");
         assert_eq!(moderate(&app, &owner, &group, json!({"action": "ban", "member_id": author_member, "reason": "Came back to harass."})).await.status, 201);
         assert_eq!(moderate(&app, &owner, &group, json!({"action": "unban", "member_id": author_member, "reason": "Appeal accepted."})).await.status, 201);
 
         let reporter_member = membership_of(&app, &reporter, &group).await;
+        app.send(&facilitator, Method::PATCH, &format!("/v1/groups/{group}/memberships/{reporter_member}"), json!({"status": "banned", "reason": "x".repeat(501)})).await.assert_problem(422, "validation");
         let patched = app.send(&facilitator, Method::PATCH, &format!("/v1/groups/{group}/memberships/{reporter_member}"), json!({"status": "banned", "reason": "Spam account."})).await;
         assert_eq!(patched.status, 200, "{}", patched.text());
         app.send(&facilitator, Method::PATCH, &format!("/v1/groups/{group}/memberships/{reporter_member}"), json!({"status": "removed", "reason": " "})).await.assert_problem(422, "validation");
 
+        let rejoined = app.join(&reporter, &group, json!({})).await;
+        assert_eq!(rejoined.status, 403, "banned: {}", rejoined.text());
+        let unbanned = app.send(&owner, Method::PATCH, &format!("/v1/groups/{group}/memberships/{reporter_member}"), json!({"status": "removed"})).await;
+        assert_eq!(unbanned.status, 200, "{}", unbanned.text());
+        app.invite(&owner, &reporter, &group).await;
+        let removed = app.send(&facilitator, Method::DELETE, &format!("/v1/groups/{group}/memberships/{reporter_member}"), json!({})).await;
+        assert_eq!(removed.status, 204, "{}", removed.text());
+
         let log_path = format!("/v1/groups/{group}/moderation-actions");
         let log = app.get_as(&owner, &log_path).await.json();
         let actions: Vec<(&str, &str, Option<&str>)> = log["items"].as_array().unwrap().iter().map(|item| (item["action"].as_str().unwrap(), item["member"].as_str().unwrap(), item["moderator"].as_str())).collect();
-        assert_eq!(actions, [("ban", "Quiet Reporter", Some("Alex")), ("unban", "Sam R.", Some("Rowan")), ("ban", "Sam R.", Some("Rowan")), ("remove", "Sam R.", Some("Alex")), ("warn", "Sam R.", Some("Alex"))]);
+        assert_eq!(actions, [("remove", "Quiet Reporter", Some("Alex")), ("unban", "Quiet Reporter", Some("Rowan")), ("ban", "Quiet Reporter", Some("Alex")), ("unban", "Sam R.", Some("Rowan")), ("ban", "Sam R.", Some("Rowan")), ("remove", "Sam R.", Some("Alex")), ("warn", "Sam R.", Some("Alex"))]);
+        let first = app.get_as(&owner, &format!("{log_path}?limit=4")).await.json();
+        let rest = app.get_as(&owner, &format!("{log_path}?limit=4&cursor={}", first["next_cursor"].as_str().unwrap())).await.json();
+        assert_eq!([ids(&first), ids(&rest)].concat(), ids(&log), "pages follow on");
+
         let about_author = app.get_as(&facilitator, &format!("{log_path}?member_id={author_member}")).await.json();
         assert_eq!(about_author["items"].as_array().unwrap().len(), 4);
 
@@ -269,6 +326,11 @@ on_both_backends! {
         app.get_as(&stranger, &log_path).await.assert_problem(403, "membership-required");
         app.get_as(&owner, &format!("{log_path}?cursor=nonsense")).await.assert_problem(400, "bad-request");
         app.get_as(&owner, &format!("{log_path}?limit=0")).await.assert_problem(422, "validation");
+
+        let erased = app.send(&facilitator, Method::DELETE, "/v1/me", json!({"password": MEMBER_PASSWORD})).await;
+        assert_eq!(erased.status, 204, "{}", erased.text());
+        let log = app.get_as(&owner, &log_path).await.json();
+        assert_eq!(log["items"][0]["moderator"], Value::Null, "an erased moderator is forgotten");
     }
 
     async fn a_moderation_request_that_does_not_fit_its_action_changes_nothing(backend: TestBackend) {

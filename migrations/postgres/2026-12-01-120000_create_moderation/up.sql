@@ -2,8 +2,8 @@
 -- author); members no longer see it.
 ALTER TABLE group_posts ADD COLUMN hidden_at TIMESTAMP;
 
--- Members' reports of posts. The reporter is kept for one open report per person and post and
--- for their data export; moderators never see who reported.
+-- Members' reports of posts. The reporter is kept for one open report per person, post and
+-- reason, and for their data export; moderators never see who reported.
 CREATE TABLE post_reports (
     id TEXT PRIMARY KEY NOT NULL,
     post_id TEXT NOT NULL REFERENCES group_posts (id) ON DELETE CASCADE,
@@ -17,8 +17,8 @@ CREATE TABLE post_reports (
 );
 -- A group's queue, by status, oldest first.
 CREATE INDEX post_reports_queue_idx ON post_reports (group_id, status, created_at, id);
--- Settling a post's open reports at once; one open report per person and post.
-CREATE UNIQUE INDEX post_reports_open_idx ON post_reports (post_id, reporter_id) WHERE status = 'open';
+-- Settling a post's open reports at once; one open report per person, post and reason.
+CREATE UNIQUE INDEX post_reports_open_idx ON post_reports (post_id, reporter_id, reason) WHERE status = 'open';
 CREATE INDEX post_reports_reporter_idx ON post_reports (reporter_id);
 
 -- The moderation log: who did what to which post or member, when and why. Append-only.
