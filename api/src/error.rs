@@ -225,7 +225,7 @@ impl ApiError {
                 StatusCode::CONFLICT,
                 "slug-taken",
                 "The slug is taken",
-                Some("Another group has or once had this slug; choose another.".to_owned()),
+                Some("Something else has (or, for groups, once had) this slug; choose another.".to_owned()),
             ),
             Self::Domain(DomainError::InvalidTransition { subject, from, to }) => bare(
                 StatusCode::CONFLICT,

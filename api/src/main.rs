@@ -180,11 +180,19 @@ fn seed_demo(settings: &DatabaseSettings) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Seeded {} with {} fictional groups, {} meetings, {} accounts and {} memberships.\n\
+        "Seeded {} with {} fictional groups, {} meetings, {} accounts and {} memberships, \
+         {} articles, {} resources and {} crisis lines.\n\
          Log in (POST /v1/auth/token, or Authorize in Swagger UI):\n  \
          member:  {DEMO_EMAIL} / {DEMO_PASSWORD}\n  \
          admin:   {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}",
-        settings.url, seeded.groups, seeded.meetings, seeded.accounts, seeded.memberships
+        settings.url,
+        seeded.groups,
+        seeded.meetings,
+        seeded.accounts,
+        seeded.memberships,
+        seeded.articles,
+        seeded.resources,
+        seeded.crisis_lines
     )?;
     Ok(())
 }

@@ -5,8 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    accounts, attendance, crisis, feeds, groups, health, me, meetings, memberships, moderation,
-    organizations, posts, tokens,
+    accounts, articles, attendance, content, crisis, feeds, groups, health, me, meetings,
+    memberships, moderation, organizations, posts, resources, tokens,
 };
 
 /// Mounts every documented route.
@@ -111,5 +111,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(attendance::record_check_in)
             .service(attendance::undo_check_in),
     )
-    .service(scope("/v1/feeds").service(feeds::meeting_guide_feed));
+    .service(scope("/v1/feeds").service(feeds::meeting_guide_feed))
+    .service(
+        scope("/v1/articles")
+            .service(articles::create_article)
+            .service(articles::list_articles)
+            .service(articles::get_article)
+            .service(articles::update_article),
+    )
+    .service(
+        scope("/v1/resources")
+            .service(resources::create_resource)
+            .service(resources::list_resources)
+            .service(resources::get_resource)
+            .service(resources::update_resource),
+    )
+    .service(
+        scope("/v1/editors")
+            .service(content::list_editors)
+            .service(content::grant_editor)
+            .service(content::revoke_editor),
+    );
 }

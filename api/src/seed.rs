@@ -24,6 +24,7 @@ use hearth_persistence::{
 use crate::credentials::hash_password_now;
 use crate::error::ApiError;
 use crate::meetings::materialize;
+use crate::seed_content;
 
 /// The demo member's login.
 pub const DEMO_EMAIL: &str = "demo@hearth.example";
@@ -43,6 +44,12 @@ pub struct Seeded {
     pub memberships: usize,
     /// Meetings made.
     pub meetings: usize,
+    /// Articles written (one scheduled for next week).
+    pub articles: usize,
+    /// Resources added.
+    pub resources: usize,
+    /// Crisis lines stored for administrators to adjust.
+    pub crisis_lines: usize,
 }
 
 /// A US city with its time zone and a language often spoken there besides English.
@@ -450,6 +457,9 @@ pub fn demo(c: &mut DbConnection) -> Result<Seeded, ApiError> {
             groups: made,
             meetings: made,
             memberships: memberships_made,
+            articles: seed_content::articles(c, admin, clinic.id, now)?,
+            resources: seed_content::resources(c, admin, now)?,
+            crisis_lines: seed_content::crisis_lines(c, now)?,
         })
     })
 }

@@ -3,6 +3,7 @@
 //! nobody has configured yet); administrators override it and add to it by slug.
 
 use crate::DomainError;
+use crate::error::kept;
 use crate::group::{Slug, is_https_url, parse_languages, parse_text};
 
 /// Where a resource serves.
@@ -178,14 +179,6 @@ impl CrisisResource {
         let wanted = primary(language);
         self.languages.iter().any(|own| primary(own) == wanted)
     }
-}
-
-/// The value, or its default with the error noted.
-fn kept<T: Default>(result: Result<T, DomainError>, errors: &mut Vec<DomainError>) -> T {
-    result.unwrap_or_else(|error| {
-        errors.push(error);
-        T::default()
-    })
 }
 
 fn required_text(raw: &str, field: &str, max: usize) -> Result<String, DomainError> {

@@ -96,3 +96,11 @@ pub enum DomainError {
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,
 }
+
+/// The value, or its default with the error noted: for checks that report every broken rule.
+pub(crate) fn kept<T: Default>(result: Result<T, DomainError>, errors: &mut Vec<DomainError>) -> T {
+    result.unwrap_or_else(|error| {
+        errors.push(error);
+        T::default()
+    })
+}

@@ -4,7 +4,9 @@
 //! Types that appear on the wire derive `utoipa::ToSchema` behind the `openapi` feature.
 
 pub mod account;
+pub mod article;
 pub mod attendance;
+pub mod content;
 pub mod crisis;
 mod error;
 pub mod group;
@@ -16,6 +18,7 @@ pub mod membership;
 pub mod moderation;
 pub mod organization;
 pub mod post;
+pub mod resource;
 pub mod schedule;
 mod sensitive;
 pub mod throttle;

@@ -43,6 +43,8 @@ pub mod tags {
     pub const CONVERSATION: &str = "conversation";
     /// Reports, the moderation queue and the moderation log.
     pub const MODERATION: &str = "moderation";
+    /// Articles, resources and the editors who write them.
+    pub const CONTENT: &str = "content";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -101,6 +103,13 @@ pub const BEARER: &str = "bearer";
             post with replies stays as a tombstone. At most 10 posts and replies per member in \
             10 minutes."),
         (name = tags::MODERATION, description = "Keeping conversations safe. Any member reports             a post; the group's facilitators (and platform administrators) work the report             queue, hide and restore posts, and warn, mute or remove members. Reporters stay             anonymous, even to moderators. Every action is logged with who, when and why;             the member it concerns sees it too, without the moderator's name."),
+        (name = tags::CONTENT, description = "Articles and resources a recovery organisation \
+            publishes. Everyone reads what is published (or scheduled and due), newest first, \
+            with search by text, tag, topic and language; articles come as markdown and as \
+            sanitised HTML. Platform editors (granted by administrators) and administrators \
+            write anything; an organisation's staff write their organisation's content. \
+            Drafts, scheduled and archived content exist only for the editors who may write \
+            them."),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -4,8 +4,10 @@
 //! compose them inside one transaction. Nothing above this crate writes SQL or names diesel.
 
 pub mod accounts;
+pub mod articles;
 pub mod bulk;
 mod connection;
+pub mod content;
 pub mod crisis_resources;
 mod error;
 pub mod groups;
@@ -23,6 +25,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod posts;
 pub mod refresh_tokens;
+pub mod resources;
 pub mod rsvps;
 mod schema;
 mod time;

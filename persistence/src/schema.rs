@@ -343,10 +343,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    editors (account_id) {
+        account_id -> Text,
+        granted_by -> Nullable<Text>,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        cover_image_url -> Nullable<Text>,
+        topics -> Text,
+        tags -> Text,
+        language -> Text,
+        author_name -> Text,
+        search_text -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        organization_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resources (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        kind -> Text,
+        url -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        region -> Text,
+        languages -> Text,
+        topics -> Text,
+        tags -> Text,
+        search_text -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        organization_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(editors -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
+    articles,
     crisis_resources,
+    editors,
     email_tokens,
     group_invitations,
     group_memberships,
@@ -365,5 +423,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     post_reports,
     refresh_tokens,
+    resources,
     support_groups
 );

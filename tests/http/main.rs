@@ -7,11 +7,13 @@
 )]
 
 mod accounts;
+mod articles;
 mod attendance;
 mod auth;
 mod authorization;
 mod availability;
 mod calendars;
+mod content_visibility;
 mod contract;
 mod crisis;
 mod errors;
@@ -30,6 +32,7 @@ mod organizations;
 mod password_reset;
 mod posts;
 mod query_budget;
+mod resources;
 mod schema;
 mod seed;
 mod throttling;

@@ -41,6 +41,17 @@ on_both_backends! {
         assert!(soon.json()["items"].as_array().unwrap().len() >= 20, "a week of meetings to find");
         let feed = Reply::of(app.get("/v1/feeds/meeting-guide.json").send()).await.json();
         assert!(feed.as_array().unwrap().len() >= 10, "weekly public meetings in the feed");
+
+        assert_eq!((seeded.articles, seeded.resources), (4, 4));
+        let articles = Reply::of(app.get("/v1/articles").send()).await.json();
+        let titles: Vec<&str> = articles["items"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Tu primera reunión", "Sleep in early recovery", "Your first meeting"], "the scheduled one waits");
+        let first = Reply::of(app.get("/v1/articles/your-first-meeting").send()).await.json();
+        assert!(first["body_html"].as_str().unwrap().contains("<h2>What happens</h2>"), "{first}");
+        let texas = Reply::of(app.get("/v1/resources?region=US-TX").send()).await.json();
+        assert_eq!(texas["items"].as_array().unwrap().len(), 4);
+        let crisis = Reply::of(app.get("/v1/crisis-resources?region=US").send()).await.json();
+        assert_eq!((crisis["source"].as_str(), seeded.crisis_lines > 10), (Some("current"), true), "{crisis}");
     }
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE resources;
+DROP TABLE articles;
+DROP TABLE editors;
