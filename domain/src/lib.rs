@@ -18,6 +18,7 @@ pub mod membership;
 pub mod moderation;
 pub mod organization;
 pub mod post;
+pub mod referral;
 pub mod resource;
 pub mod schedule;
 mod sensitive;

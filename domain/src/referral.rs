@@ -1,0 +1,468 @@
+//! Referrals from partner clinics: a consenting client referred to a peer support group, and
+//! the referral's life from submission to an outcome. A referral is protected health
+//! information (42 CFR Part 2): it exists only with the client's consent in force, carries the
+//! minimum the group needs to reach the client, and every change is on its timeline.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::DomainError;
+use crate::account::Email;
+use crate::content::{parse_language, required};
+use crate::error::kept;
+use crate::group::{is_phone, parse_text};
+use crate::identifier::identifier;
+use crate::vocabulary::vocabulary;
+
+identifier! {
+    /// A referral's public identifier.
+    pub struct ReferralId;
+}
+
+vocabulary! {
+    /// Where a referral stands.
+    pub enum ReferralStatus {
+        /// Sent by the clinic; waits for the group's facilitators.
+        Submitted = "submitted",
+        /// The group will reach out to the client.
+        Accepted = "accepted",
+        /// The group cannot take the client (with a reason).
+        Declined = "declined",
+        /// A facilitator reached the client.
+        Contacted = "contacted",
+        /// The client joined the group or came to a first meeting.
+        Connected = "connected",
+        /// Finished, with an outcome.
+        Closed = "closed",
+        /// The clinic took the referral back.
+        Withdrawn = "withdrawn",
+        /// Nobody answered it in time.
+        Expired = "expired",
+    }
+}
+
+/// Who moves a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralActor {
+    /// The referring organisation: its staff or its API client.
+    Clinic,
+    /// A facilitator (or owner) of the target group.
+    Facilitator,
+    /// Hearth itself: expiry, or a connection it saw happen.
+    System,
+}
+
+impl ReferralStatus {
+    /// Whether nothing follows it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Declined | Self::Closed | Self::Withdrawn | Self::Expired
+        )
+    }
+
+    /// The FHIR R4 `Task.status` this status maps onto, for clinics whose systems speak FHIR.
+    /// `contacted` and `connected` are both `in-progress`, told apart by `businessStatus`.
+    pub fn fhir_task_status(self) -> &'static str {
+        match self {
+            Self::Submitted => "requested",
+            Self::Accepted => "accepted",
+            Self::Declined => "rejected",
+            Self::Contacted | Self::Connected => "in-progress",
+            Self::Closed => "completed",
+            Self::Withdrawn => "cancelled",
+            Self::Expired => "failed",
+        }
+    }
+
+    /// Checks a move to `to` by `actor`: facilitators answer and follow up, the clinic
+    /// withdraws (or closes what it started), Hearth expires unanswered referrals and records
+    /// connections it sees. An impossible move is an invalid transition whoever asks; a
+    /// possible one by the wrong party is forbidden.
+    pub fn may_move(self, to: Self, actor: ReferralActor) -> Result<(), DomainError> {
+        use ReferralActor::{Clinic, Facilitator, System};
+        use ReferralStatus::{
+            Accepted, Closed, Connected, Contacted, Declined, Expired, Submitted, Withdrawn,
+        };
+        let movers: &[ReferralActor] = match (self, to) {
+            (Submitted, Accepted | Declined) => &[Facilitator],
+            (Submitted, Expired) => &[System],
+            (Submitted | Accepted | Contacted, Withdrawn) => &[Clinic],
+            (Accepted, Contacted) => &[Facilitator],
+            (Accepted | Contacted, Connected) => &[Facilitator, System],
+            (Accepted | Contacted | Connected, Closed) => &[Facilitator, Clinic],
+            (from, to) => {
+                return Err(DomainError::InvalidTransition {
+                    subject: "referral",
+                    from: from.as_str(),
+                    to: to.as_str(),
+                });
+            }
+        };
+        if movers.contains(&actor) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+
+    /// Whether the move needs a reason on the timeline: declining, withdrawing and closing
+    /// (the outcome) do.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Self::Declined | Self::Withdrawn | Self::Closed)
+    }
+}
+
+vocabulary! {
+    /// How the group should reach the client.
+    pub enum ContactRoute {
+        /// A phone call.
+        Phone = "phone",
+        /// A text message.
+        Sms = "sms",
+        /// An email.
+        Email = "email",
+    }
+}
+
+/// What the group needs to reach the client, and nothing more: a first name or initials, one
+/// way to reach them, their language and a note. Stored encrypted; never logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientData {
+    /// A first name or initials.
+    pub name: String,
+    /// How to reach them.
+    pub contact_route: ContactRoute,
+    /// The number or address for that route.
+    pub contact_value: String,
+    /// Their language (BCP 47).
+    pub language: String,
+    /// What the counsellor wants the group to know (at most [`NOTES_MAX`] characters).
+    pub notes: Option<String>,
+}
+
+/// Most characters of a client's name (first name or initials).
+pub const NAME_MAX: usize = 50;
+/// Most characters of the counsellor's notes.
+pub const NOTES_MAX: usize = 1000;
+
+impl ClientData {
+    /// Checks what the clinic sent, reporting every broken rule under `client.…`.
+    pub fn check(self) -> Result<Self, Vec<DomainError>> {
+        let mut errors = Vec::new();
+        let name = kept(required(&self.name, "client.name", NAME_MAX), &mut errors);
+        let value = self.contact_value.trim().to_owned();
+        let contact_value = match self.contact_route {
+            ContactRoute::Phone | ContactRoute::Sms if is_phone(&value) => Some(value),
+            ContactRoute::Email => Email::parse(&value)
+                .map(|email| email.as_str().to_owned())
+                .ok(),
+            ContactRoute::Phone | ContactRoute::Sms => None,
+        };
+        if contact_value.is_none() {
+            errors.push(invalid(
+                "client.contact_value",
+                "contact",
+                "must be a phone number (7 to 15 digits) for phone and sms, an email address \
+                 for email",
+            ));
+        }
+        let language = kept(
+            parse_language(&self.language).map_err(|_| {
+                invalid(
+                    "client.language",
+                    "language",
+                    "must be a BCP 47 language tag such as en or es-MX",
+                )
+            }),
+            &mut errors,
+        );
+        let notes = kept(
+            parse_text(self.notes.as_deref(), "client.notes", NOTES_MAX),
+            &mut errors,
+        );
+        match contact_value {
+            Some(contact_value) if errors.is_empty() => Ok(Self {
+                name,
+                contact_route: self.contact_route,
+                contact_value,
+                language,
+                notes,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The client's consent to this disclosure (42 CFR § 2.31): who gave it, when, to what, and
+/// until when. A referral lives only while its consent is in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// Who consented: the client, or their legal representative by name.
+    pub given_by: String,
+    /// When.
+    pub given_at: DateTime<Utc>,
+    /// To what disclosure, in the words of the signed form.
+    pub disclosure: String,
+    /// When it lapses.
+    pub expires_at: DateTime<Utc>,
+    /// When the client revoked it.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The longest consent Hearth accepts: a year, after which the clinic asks again.
+pub const CONSENT_LONGEST: Duration = Duration::days(366);
+
+impl Consent {
+    /// Checks a consent the clinic records at `now`: given (not in the future), for a named
+    /// disclosure, expiring after `now` and within [`CONSENT_LONGEST`] of being given.
+    pub fn check(self, now: DateTime<Utc>) -> Result<Self, Vec<DomainError>> {
+        let mut errors = Vec::new();
+        let given_by = kept(
+            required(&self.given_by, "consent.given_by", 200),
+            &mut errors,
+        );
+        let disclosure = kept(
+            required(&self.disclosure, "consent.disclosure", 1000),
+            &mut errors,
+        );
+        if self.given_at > now {
+            errors.push(invalid(
+                "consent.given_at",
+                "future",
+                "consent cannot be given in the future",
+            ));
+        }
+        if self.expires_at <= now {
+            errors.push(invalid(
+                "consent.expires_at",
+                "expired",
+                "the consent has expired; ask the client again",
+            ));
+        } else if self.expires_at - self.given_at > CONSENT_LONGEST {
+            errors.push(invalid(
+                "consent.expires_at",
+                "range",
+                "a consent lasts at most a year from when it was given",
+            ));
+        }
+        if self.revoked_at.is_some() {
+            errors.push(invalid(
+                "consent.revoked_at",
+                "revoked",
+                "a revoked consent does not allow a referral",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                given_by,
+                disclosure,
+                ..self
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Whether the client's data may be shown at `now`.
+    pub fn in_force(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> DomainError {
+    DomainError::Invalid {
+        field: field.to_owned(),
+        code,
+        message: message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReferralActor::{Clinic, Facilitator, System};
+    use ReferralStatus::*;
+
+    #[test]
+    fn the_lifecycle_moves_only_forwards_and_by_the_right_party() {
+        let allowed = [
+            (Submitted, Accepted, Facilitator),
+            (Submitted, Declined, Facilitator),
+            (Submitted, Expired, System),
+            (Submitted, Withdrawn, Clinic),
+            (Accepted, Contacted, Facilitator),
+            (Accepted, Connected, System),
+            (Contacted, Connected, Facilitator),
+            (Contacted, Withdrawn, Clinic),
+            (Connected, Closed, Clinic),
+            (Connected, Closed, Facilitator),
+        ];
+        for (from, to, actor) in allowed {
+            assert_eq!(
+                from.may_move(to, actor),
+                Ok(()),
+                "{from} → {to} by {actor:?}"
+            );
+        }
+        assert_eq!(
+            Submitted.may_move(Accepted, Clinic),
+            Err(DomainError::Forbidden),
+            "a clinic does not accept its own referral"
+        );
+        assert_eq!(
+            Submitted.may_move(Withdrawn, Facilitator),
+            Err(DomainError::Forbidden)
+        );
+        for (from, to) in [
+            (Declined, Accepted),
+            (Closed, Connected),
+            (Withdrawn, Submitted),
+            (Expired, Accepted),
+            (Submitted, Connected),
+            (Connected, Withdrawn),
+            (Accepted, Accepted),
+        ] {
+            assert!(
+                matches!(
+                    from.may_move(to, Facilitator),
+                    Err(DomainError::InvalidTransition { .. })
+                ),
+                "{from} → {to}"
+            );
+        }
+        for status in ReferralStatus::ALL {
+            let has_way_out = ReferralStatus::ALL.iter().any(|to| {
+                [Clinic, Facilitator, System]
+                    .iter()
+                    .any(|actor| status.may_move(*to, *actor).is_ok())
+            });
+            assert_eq!(has_way_out, !status.is_final(), "{status}");
+        }
+    }
+
+    #[test]
+    fn statuses_map_onto_fhir_task_statuses() {
+        let fhir: Vec<&str> = ReferralStatus::ALL
+            .iter()
+            .map(|status| status.fhir_task_status())
+            .collect();
+        assert_eq!(
+            fhir,
+            [
+                "requested",
+                "accepted",
+                "rejected",
+                "in-progress",
+                "in-progress",
+                "completed",
+                "cancelled",
+                "failed"
+            ]
+        );
+    }
+
+    fn client() -> ClientData {
+        ClientData {
+            name: " J. ".to_owned(),
+            contact_route: ContactRoute::Sms,
+            contact_value: "+1 (555) 010-2000".to_owned(),
+            language: "es-mx".to_owned(),
+            notes: Some("Prefers evenings.".to_owned()),
+        }
+    }
+
+    fn fields(errors: Vec<DomainError>) -> Vec<String> {
+        errors
+            .into_iter()
+            .map(|error| match error {
+                DomainError::Invalid { field, .. } => field,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn client_data_is_the_minimum_in_its_shape() {
+        let checked = client().check().unwrap();
+        assert_eq!(
+            (checked.name.as_str(), checked.language.as_str()),
+            ("J.", "es-MX")
+        );
+        let email = ClientData {
+            contact_route: ContactRoute::Email,
+            contact_value: " J@Example.org ".to_owned(),
+            ..client()
+        };
+        assert_eq!(email.check().unwrap().contact_value, "j@example.org");
+        let broken = ClientData {
+            name: " ".to_owned(),
+            contact_route: ContactRoute::Email,
+            language: "nope nope".to_owned(),
+            notes: Some("x".repeat(NOTES_MAX + 1)),
+            ..client()
+        };
+        assert_eq!(
+            fields(broken.check().unwrap_err()),
+            [
+                "client.name",
+                "client.contact_value",
+                "client.language",
+                "client.notes"
+            ]
+        );
+    }
+
+    #[test]
+    fn consent_must_be_given_named_and_in_force() {
+        let now = Utc::now();
+        let consent = Consent {
+            given_by: "Client".to_owned(),
+            given_at: now - Duration::days(1),
+            disclosure: "Name, phone and language to Harbour Lights peer group facilitators."
+                .to_owned(),
+            expires_at: now + Duration::days(90),
+            revoked_at: None,
+        };
+        let checked = consent.clone().check(now).unwrap();
+        assert!(checked.in_force(now));
+        assert!(!checked.in_force(now + Duration::days(91)));
+        let revoked = Consent {
+            revoked_at: Some(now),
+            ..checked
+        };
+        assert!(!revoked.in_force(now));
+
+        let expired = Consent {
+            expires_at: now - Duration::minutes(1),
+            ..consent.clone()
+        };
+        assert_eq!(
+            fields(expired.check(now).unwrap_err()),
+            ["consent.expires_at"]
+        );
+        let too_long = Consent {
+            expires_at: now + Duration::days(400),
+            ..consent.clone()
+        };
+        assert_eq!(
+            fields(too_long.check(now).unwrap_err()),
+            ["consent.expires_at"]
+        );
+        let sloppy = Consent {
+            given_by: " ".to_owned(),
+            disclosure: String::new(),
+            given_at: now + Duration::hours(1),
+            revoked_at: Some(now),
+            ..consent
+        };
+        assert_eq!(
+            fields(sloppy.check(now).unwrap_err()),
+            [
+                "consent.given_by",
+                "consent.disclosure",
+                "consent.given_at",
+                "consent.revoked_at"
+            ]
+        );
+    }
+}
