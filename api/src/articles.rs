@@ -6,12 +6,11 @@ use actix_web::{get, patch, post};
 use chrono::{DateTime, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::article::{Article, ArticleContent, ArticleId};
-use hearth_domain::content::{ContentEditor, Publication, PublicationStatus, parse_language};
+use hearth_domain::content::{Publication, PublicationStatus, parse_language};
 use hearth_domain::group::{FocusArea, Slug};
 use hearth_domain::organization::OrganizationId;
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::articles::{self, ArticleFilter};
-use hearth_persistence::content::Scope;
 use hearth_persistence::{DbConnection, memberships};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::conditional::{IfMatch, Tagged, etag_of};
-use crate::content::{content_editor, may_give_to};
+use crate::content::{content_editor, list_scope, may_give_to, owner_after, position, readable};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, present};
@@ -304,27 +303,6 @@ pub(crate) fn search_terms(q: Option<&str>) -> Result<Vec<String>, ApiError> {
     Ok(q.split_whitespace().map(str::to_lowercase).collect())
 }
 
-/// The article a path names, if the caller may see it: readers see what is public, editors
-/// also what they may write. Anything else does not exist for them.
-fn visible_article(
-    c: &mut DbConnection,
-    reference: &str,
-    caller: Option<&AuthUser>,
-    now: DateTime<Utc>,
-) -> Result<(Article, Option<ContentEditor>), ApiError> {
-    let not_found = || ApiError::Domain(DomainError::NotFound("article"));
-    let article = articles::find(c, reference)?.ok_or_else(not_found)?;
-    let editor = caller.map(|user| content_editor(c, user)).transpose()?;
-    let may_write = editor
-        .as_ref()
-        .is_some_and(|editor| editor.may_edit(article.organization).is_ok());
-    if article.publication.is_public(now) || may_write {
-        Ok((article, editor))
-    } else {
-        Err(not_found())
-    }
-}
-
 /// The article as stored, so that the answer to a write is what a read answers next (the
 /// database keeps instants to the microsecond).
 fn stored(c: &mut DbConnection, id: ArticleId) -> Result<Article, ApiError> {
@@ -459,40 +437,17 @@ pub async fn list_articles(
     };
     let status = query.status;
     let now = Utc::now();
-    let found = db
+    let (found, scope) = db
         .run(move |c| {
-            let scope = match (status, caller.0) {
-                (None, _) => Scope::Public(now),
-                (Some(_), None) => {
-                    return Err(ApiError::Unauthenticated(
-                        "Listing by status is for editors",
-                    ));
-                }
-                (Some(status), Some(user)) => {
-                    let editor = content_editor(c, &user)?;
-                    if !editor.is_editor() {
-                        return Err(DomainError::Forbidden.into());
-                    }
-                    Scope::Editing {
-                        status,
-                        organizations: (!editor.platform).then_some(editor.organizations),
-                        now,
-                    }
-                }
-            };
+            let scope = list_scope(c, status, caller.0.as_ref(), now)?;
             let after = page.after.map(|(at, id)| (at, id.to_string()));
-            let found = articles::search(c, &filter, &scope, after, page.fetch())?;
-            Ok((found, scope))
+            Ok((
+                articles::search(c, &filter, &scope, after, page.fetch())?,
+                scope,
+            ))
         })
         .await?;
-    let (found, scope) = found;
-    let (found, next_cursor) = page.cut(found, |last| match scope {
-        Scope::Public(_) => (
-            last.publication.published_at.unwrap_or(last.updated_at),
-            last.id.0,
-        ),
-        Scope::Editing { .. } => (last.updated_at, last.id.0),
-    })?;
+    let (found, next_cursor) = page.cut(found, |last| position(&scope, last))?;
     Ok(Tagged(Page {
         items: found
             .iter()
@@ -526,7 +481,10 @@ pub async fn get_article(
     let reference = path.into_inner().article;
     let now = Utc::now();
     let (article, _) = db
-        .run(move |c| visible_article(c, &reference, caller.0.as_ref(), now))
+        .run(move |c| {
+            let found = articles::find(c, &reference)?;
+            readable(c, found, caller.0.as_ref(), now, "article")
+        })
         .await?;
     Ok(Tagged(ArticleResponse::new(article, now)))
 }
@@ -564,19 +522,12 @@ pub async fn update_article(
     let now = Utc::now();
     let article = db
         .tx(move |c| {
-            let (before, editor) = visible_article(c, &reference, Some(&user), now)?;
+            let found = articles::find(c, &reference)?;
+            let (before, editor) = readable(c, found, Some(&user), now, "article")?;
             let editor = editor.ok_or(DomainError::Forbidden)?;
             editor.may_edit(before.organization)?;
-            let organization = match request.organization_id {
-                Some(changed) => {
-                    let changed = changed.map(OrganizationId);
-                    if changed != before.organization {
-                        may_give_to(c, &editor, changed)?;
-                    }
-                    changed
-                }
-                None => before.organization,
-            };
+            let organization =
+                owner_after(c, &editor, request.organization_id, before.organization)?;
             let old = before.content.clone();
             let content = ArticleContent {
                 title: request.title.unwrap_or(old.title),
@@ -590,14 +541,10 @@ pub async fn update_article(
             }
             .check()
             .map_err(ApiError::from_domain_errors)?;
-            let publication = match (request.status, request.publish_at) {
-                (None, None) => before.publication,
-                (status, publish_at) => before.publication.moved_to(
-                    status.unwrap_or(PublicationStatus::Scheduled),
-                    publish_at,
-                    now,
-                )?,
-            };
+            let publication =
+                before
+                    .publication
+                    .changed(request.status, request.publish_at, now)?;
             let slug = match request.slug {
                 Some(raw) => chosen_slug(c, &raw, Some(before.id))?,
                 None => before.slug.clone(),

@@ -7,9 +7,10 @@ use actix_web::{delete, get, put};
 use chrono::{DateTime, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::account::{AccountId, PlatformRole};
-use hearth_domain::content::ContentEditor;
+use hearth_domain::content::{ContentEditor, PublicationStatus, Publishable};
 use hearth_domain::organization::OrganizationId;
 use hearth_openapi::{Problem, tags};
+use hearth_persistence::content::Scope;
 use hearth_persistence::{DbConnection, PersistenceError, accounts, content, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,6 +62,78 @@ pub(crate) fn may_give_to(
         }
         .into())
     }
+}
+
+/// The piece of content found, if the caller may read it, with what the caller may write;
+/// content they may not read does not exist for them (404 naming `entity`).
+pub(crate) fn readable<T: Publishable>(
+    c: &mut DbConnection,
+    found: Option<T>,
+    caller: Option<&AuthUser>,
+    now: DateTime<Utc>,
+    entity: &'static str,
+) -> Result<(T, Option<ContentEditor>), ApiError> {
+    let not_found = || ApiError::Domain(DomainError::NotFound(entity));
+    let content = found.ok_or_else(not_found)?;
+    let editor = caller.map(|user| content_editor(c, user)).transpose()?;
+    if content.is_readable_by(editor.as_ref(), now) {
+        Ok((content, editor))
+    } else {
+        Err(not_found())
+    }
+}
+
+/// Whom a list is for: readers, or with `status` an editor, who lists what they may write.
+pub(crate) fn list_scope(
+    c: &mut DbConnection,
+    status: Option<PublicationStatus>,
+    caller: Option<&AuthUser>,
+    now: DateTime<Utc>,
+) -> Result<Scope, ApiError> {
+    let (Some(status), Some(user)) = (status, caller) else {
+        return match status {
+            None => Ok(Scope::Public(now)),
+            Some(_) => Err(ApiError::Unauthenticated(
+                "Listing by status is for editors",
+            )),
+        };
+    };
+    let editor = content_editor(c, user)?;
+    if !editor.is_editor() {
+        return Err(DomainError::Forbidden.into());
+    }
+    Ok(Scope::Editing {
+        status,
+        organizations: (!editor.platform).then_some(editor.organizations),
+        now,
+    })
+}
+
+/// Where a page of `scope` continues after `last`: readers' lists go by publication,
+/// editors' by the latest change.
+pub(crate) fn position<T: Publishable>(scope: &Scope, last: &T) -> (DateTime<Utc>, Uuid) {
+    let at = match scope {
+        Scope::Public(_) => last.publication().published_at,
+        Scope::Editing { .. } => None,
+    };
+    (at.unwrap_or_else(|| last.updated_at()), last.key())
+}
+
+/// The organisation content belongs to after an editor's change: as it was when the request
+/// leaves it out, else one the editor writes for (or the platform's, for platform editors).
+pub(crate) fn owner_after(
+    c: &mut DbConnection,
+    editor: &ContentEditor,
+    requested: Option<Option<Uuid>>,
+    before: Option<OrganizationId>,
+) -> Result<Option<OrganizationId>, ApiError> {
+    let Some(requested) = requested.map(|org| org.map(OrganizationId)) else {
+        return Ok(before);
+    };
+    if requested != before {
+        may_give_to(c, editor, requested)?;
+    }
+    Ok(requested)
 }
 
 /// A platform editor.

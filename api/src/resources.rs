@@ -6,14 +6,13 @@ use actix_web::web::{Data, Path, Query};
 use actix_web::{get, patch, post};
 use chrono::{DateTime, Utc};
 use hearth_domain::DomainError;
-use hearth_domain::content::{ContentEditor, Publication, PublicationStatus, parse_language};
+use hearth_domain::content::{Publication, PublicationStatus, parse_language};
 use hearth_domain::crisis::Region;
 use hearth_domain::group::{FocusArea, Slug};
 use hearth_domain::organization::OrganizationId;
 use hearth_domain::resource::{Resource, ResourceDraft, ResourceId, ResourceKind};
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::DbConnection;
-use hearth_persistence::content::Scope;
 use hearth_persistence::resources::{self, ResourceFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,7 +21,7 @@ use uuid::Uuid;
 use crate::articles::search_terms;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::conditional::{IfMatch, Tagged, etag_of};
-use crate::content::{content_editor, may_give_to};
+use crate::content::{content_editor, list_scope, may_give_to, owner_after, position, readable};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, present};
@@ -239,26 +238,6 @@ pub struct ResourceListQuery {
     pub cursor: Option<String>,
 }
 
-/// The resource a path names, if the caller may see it (as for articles).
-fn visible_resource(
-    c: &mut DbConnection,
-    reference: &str,
-    caller: Option<&AuthUser>,
-    now: DateTime<Utc>,
-) -> Result<(Resource, Option<ContentEditor>), ApiError> {
-    let not_found = || ApiError::Domain(DomainError::NotFound("resource"));
-    let resource = resources::find(c, reference)?.ok_or_else(not_found)?;
-    let editor = caller.map(|user| content_editor(c, user)).transpose()?;
-    let may_write = editor
-        .as_ref()
-        .is_some_and(|editor| editor.may_edit(resource.organization).is_ok());
-    if resource.publication.is_public(now) || may_write {
-        Ok((resource, editor))
-    } else {
-        Err(not_found())
-    }
-}
-
 fn chosen_slug(
     c: &mut DbConnection,
     raw: &str,
@@ -395,25 +374,7 @@ pub async fn list_resources(
     let now = Utc::now();
     let (found, scope) = db
         .run(move |c| {
-            let scope = match (status, caller.0) {
-                (None, _) => Scope::Public(now),
-                (Some(_), None) => {
-                    return Err(ApiError::Unauthenticated(
-                        "Listing by status is for editors",
-                    ));
-                }
-                (Some(status), Some(user)) => {
-                    let editor = content_editor(c, &user)?;
-                    if !editor.is_editor() {
-                        return Err(DomainError::Forbidden.into());
-                    }
-                    Scope::Editing {
-                        status,
-                        organizations: (!editor.platform).then_some(editor.organizations),
-                        now,
-                    }
-                }
-            };
+            let scope = list_scope(c, status, caller.0.as_ref(), now)?;
             let after = page.after.map(|(at, id)| (at, id.to_string()));
             Ok((
                 resources::search(c, &filter, &scope, after, page.fetch())?,
@@ -421,13 +382,7 @@ pub async fn list_resources(
             ))
         })
         .await?;
-    let (found, next_cursor) = page.cut(found, |last| match scope {
-        Scope::Public(_) => (
-            last.publication.published_at.unwrap_or(last.updated_at),
-            last.id.0,
-        ),
-        Scope::Editing { .. } => (last.updated_at, last.id.0),
-    })?;
+    let (found, next_cursor) = page.cut(found, |last| position(&scope, last))?;
     Ok(Tagged(Page {
         items: found
             .into_iter()
@@ -460,7 +415,10 @@ pub async fn get_resource(
     let reference = path.into_inner().resource;
     let now = Utc::now();
     let (resource, _) = db
-        .run(move |c| visible_resource(c, &reference, caller.0.as_ref(), now))
+        .run(move |c| {
+            let found = resources::find(c, &reference)?;
+            readable(c, found, caller.0.as_ref(), now, "resource")
+        })
         .await?;
     Ok(Tagged(ResourceResponse::new(resource, now)))
 }
@@ -496,19 +454,12 @@ pub async fn update_resource(
     let now = Utc::now();
     let resource = db
         .tx(move |c| {
-            let (before, editor) = visible_resource(c, &reference, Some(&user), now)?;
+            let found = resources::find(c, &reference)?;
+            let (before, editor) = readable(c, found, Some(&user), now, "resource")?;
             let editor = editor.ok_or(DomainError::Forbidden)?;
             editor.may_edit(before.organization)?;
-            let organization = match request.organization_id {
-                Some(changed) => {
-                    let changed = changed.map(OrganizationId);
-                    if changed != before.organization {
-                        may_give_to(c, &editor, changed)?;
-                    }
-                    changed
-                }
-                None => before.organization,
-            };
+            let organization =
+                owner_after(c, &editor, request.organization_id, before.organization)?;
             let old = ResourceDraft::from(before.content.clone());
             let content = ResourceDraft {
                 name: request.name.unwrap_or(old.name),
@@ -524,14 +475,10 @@ pub async fn update_resource(
             }
             .check()
             .map_err(ApiError::from_domain_errors)?;
-            let publication = match (request.status, request.publish_at) {
-                (None, None) => before.publication,
-                (status, publish_at) => before.publication.moved_to(
-                    status.unwrap_or(PublicationStatus::Scheduled),
-                    publish_at,
-                    now,
-                )?,
-            };
+            let publication =
+                before
+                    .publication
+                    .changed(request.status, request.publish_at, now)?;
             let slug = match request.slug {
                 Some(raw) => chosen_slug(c, &raw, Some(before.id))?,
                 None => before.slug.clone(),

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 use crate::account::AccountId;
-use crate::content::{Publication, parse_keywords, parse_language, parse_markdown, required};
+use crate::content::{
+    Publication, Publishable, parse_keywords, parse_language, parse_markdown, required,
+};
 use crate::error::kept;
 use crate::group::{FocusArea, Slug, is_https_url, parse_tags, parse_text};
 use crate::identifier::identifier;
@@ -117,6 +119,24 @@ impl ArticleContent {
         [&self.title, &self.summary, &self.body, &self.tags.join(" ")]
             .map(|part| part.to_lowercase())
             .join("\n")
+    }
+}
+
+impl Publishable for Article {
+    fn key(&self) -> uuid::Uuid {
+        self.id.0
+    }
+
+    fn publication(&self) -> Publication {
+        self.publication
+    }
+
+    fn owner(&self) -> Option<OrganizationId> {
+        self.organization
+    }
+
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
     }
 }
 

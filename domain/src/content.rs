@@ -57,6 +57,24 @@ impl Publication {
         }
     }
 
+    /// The publication after an editor's change: `status` and `publish_at` as asked, where
+    /// `publish_at` alone reschedules; neither leaves it as it is.
+    pub fn changed(
+        self,
+        status: Option<PublicationStatus>,
+        publish_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, DomainError> {
+        match (status, publish_at) {
+            (None, None) => Ok(self),
+            (status, publish_at) => self.moved_to(
+                status.unwrap_or(PublicationStatus::Scheduled),
+                publish_at,
+                now,
+            ),
+        }
+    }
+
     /// The publication after moving to `status`: publishing stamps the time once (content
     /// published again keeps its first date), scheduling needs a future `publish_at`, and
     /// going back to draft forgets the date.
@@ -88,6 +106,24 @@ impl Publication {
             status,
             published_at,
         })
+    }
+}
+
+/// What articles and resources have in common for reading and listing them.
+pub trait Publishable {
+    /// Its id.
+    fn key(&self) -> uuid::Uuid;
+    /// Where it stands.
+    fn publication(&self) -> Publication;
+    /// The organisation whose content it is; `None` for the platform's.
+    fn owner(&self) -> Option<OrganizationId>;
+    /// When it last changed.
+    fn updated_at(&self) -> DateTime<Utc>;
+
+    /// Whether the reader sees it at `now`: everyone once it is public, its editors always.
+    fn is_readable_by(&self, editor: Option<&ContentEditor>, now: DateTime<Utc>) -> bool {
+        self.publication().is_public(now)
+            || editor.is_some_and(|editor| editor.may_edit(self.owner()).is_ok())
     }
 }
 

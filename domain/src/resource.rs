@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::DomainError;
 use crate::account::{AccountId, Email};
-use crate::content::{Publication, parse_keywords, required};
+use crate::content::{Publication, Publishable, parse_keywords, required};
 use crate::crisis::Region;
 use crate::error::kept;
 use crate::group::{
@@ -213,6 +213,24 @@ fn invalid(field: &str, code: &'static str, message: &str) -> DomainError {
         field: field.to_owned(),
         code,
         message: message.to_owned(),
+    }
+}
+
+impl Publishable for Resource {
+    fn key(&self) -> uuid::Uuid {
+        self.id.0
+    }
+
+    fn publication(&self) -> Publication {
+        self.publication
+    }
+
+    fn owner(&self) -> Option<OrganizationId> {
+        self.organization
+    }
+
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
     }
 }
 

@@ -8,7 +8,7 @@ use hearth_domain::content::{Publication, PublicationStatus};
 use hearth_domain::group::{FocusArea, Slug};
 use hearth_domain::organization::OrganizationId;
 
-use crate::content::{self, Scope, scoped};
+use crate::content::{self, Scope, matching, scoped};
 use crate::ids::parse_id;
 use crate::schema::articles;
 use crate::time::{from_db, to_db};
@@ -192,23 +192,7 @@ pub fn search(
         .select(ArticleRow::as_select())
         .limit(limit)
         .into_boxed();
-    for term in &filter.terms {
-        query = query.filter(
-            articles::search_text
-                .like(crate::like::containing(term))
-                .escape('\\'),
-        );
-    }
-    if let Some(tag) = &filter.tag {
-        query = query.filter(articles::tags.like(content::holding(tag)).escape('\\'));
-    }
-    if let Some(topic) = filter.topic {
-        query = query.filter(
-            articles::topics
-                .like(content::holding(topic.as_str()))
-                .escape('\\'),
-        );
-    }
+    query = matching!(query, articles, filter);
     if let Some(language) = &filter.language {
         query = query.filter(
             articles::language

@@ -100,6 +100,35 @@ macro_rules! scoped {
 
 pub(crate) use scoped;
 
+/// Narrows a boxed query of a content table to a filter's search words, tag and topic (the
+/// filter's `terms`, `tag` and `topic` fields).
+macro_rules! matching {
+    ($query:expr, $table:ident, $filter:expr) => {{
+        let mut query = $query;
+        let filter = $filter;
+        for term in &filter.terms {
+            query = query.filter(
+                $table::search_text
+                    .like(crate::like::containing(term))
+                    .escape('\\'),
+            );
+        }
+        if let Some(tag) = &filter.tag {
+            query = query.filter($table::tags.like(content::holding(tag)).escape('\\'));
+        }
+        if let Some(topic) = filter.topic {
+            query = query.filter(
+                $table::topics
+                    .like(content::holding(topic.as_str()))
+                    .escape('\\'),
+            );
+        }
+        query
+    }};
+}
+
+pub(crate) use matching;
+
 /// Values as stored: between commas, `,alcohol,opioids,`, so that one LIKE finds one.
 pub(crate) fn stored<'a>(values: impl Iterator<Item = &'a str>) -> String {
     let mut text = String::from(",");

@@ -9,7 +9,7 @@ use hearth_domain::group::{FocusArea, Slug};
 use hearth_domain::organization::OrganizationId;
 use hearth_domain::resource::{Resource, ResourceContent, ResourceId, ResourceKind};
 
-use crate::content::{self, Scope, scoped};
+use crate::content::{self, Scope, matching, scoped};
 use crate::ids::parse_id;
 use crate::schema::resources;
 use crate::time::{from_db, to_db};
@@ -193,23 +193,7 @@ pub fn search(
         .select(ResourceRow::as_select())
         .limit(limit)
         .into_boxed();
-    for term in &filter.terms {
-        query = query.filter(
-            resources::search_text
-                .like(crate::like::containing(term))
-                .escape('\\'),
-        );
-    }
-    if let Some(tag) = &filter.tag {
-        query = query.filter(resources::tags.like(content::holding(tag)).escape('\\'));
-    }
-    if let Some(topic) = filter.topic {
-        query = query.filter(
-            resources::topics
-                .like(content::holding(topic.as_str()))
-                .escape('\\'),
-        );
-    }
+    query = matching!(query, resources, filter);
     if let Some(kind) = filter.kind {
         query = query.filter(resources::kind.eq(kind.as_str()));
     }

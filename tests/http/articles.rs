@@ -16,18 +16,8 @@ struct Newsroom {
 async fn newsroom(backend: TestBackend) -> Newsroom {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin("admin@example.org").await;
-    let editor = app.member("editor@example.org", "Morgan").await;
+    let editor = app.editor(&admin, "editor@example.org", "Morgan").await;
     let reader = app.member("reader@example.org", "Reader").await;
-    let account = app.account_id(&editor).await;
-    let granted = app
-        .send(
-            &admin,
-            Method::PUT,
-            &format!("/v1/editors/{account}"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(granted.status, 204, "{}", granted.text());
     Newsroom {
         app,
         admin,

@@ -31,9 +31,7 @@ on_both_backends! {
         let author = app.member("author@example.org", "Sam").await;
         let member = app.member("member@example.org", "River").await;
         let outsider = app.member("outsider@example.org", "Outsider").await;
-        let editor = app.member("editor@example.org", "Morgan").await;
-        let editor_account = app.account_id(&editor).await;
-        assert_eq!(app.send(&admin, Method::PUT, &format!("/v1/editors/{editor_account}"), json!({})).await.status, 204);
+        let editor = app.editor(&admin, "editor@example.org", "Morgan").await;
 
         let mut groups = Vec::new();
         for (name, visibility) in [("Open circle", "public"), ("Closed circle", "private")] {

@@ -8,17 +8,7 @@ use serde_json::{Value, json};
 async fn editor_app(backend: TestBackend) -> (TestApp, Member, Member) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin("admin@example.org").await;
-    let editor = app.member("editor@example.org", "Morgan").await;
-    let account = app.account_id(&editor).await;
-    let granted = app
-        .send(
-            &admin,
-            Method::PUT,
-            &format!("/v1/editors/{account}"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(granted.status, 204, "{}", granted.text());
+    let editor = app.editor(&admin, "editor@example.org", "Morgan").await;
     (app, admin, editor)
 }
 

@@ -255,6 +255,22 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// A member whom `admin` made a platform editor.
+    pub async fn editor(&self, admin: &Member, email: &str, display_name: &str) -> Member {
+        let editor = self.member(email, display_name).await;
+        let account = self.account_id(&editor).await;
+        let granted = self
+            .send(
+                admin,
+                Method::PUT,
+                &format!("/v1/editors/{account}"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(granted.status, 204, "{}", granted.text());
+        editor
+    }
+
     /// Logs an existing account in again, for fresh tokens with its current role.
     pub async fn login(&self, email: &str) -> Member {
         let tokens = self.password_grant(email, MEMBER_PASSWORD).await;
