@@ -425,10 +425,18 @@ pub async fn list_articles(
     Query(query): Query<ArticleListQuery>,
     db: Data<Db>,
 ) -> Result<Tagged<Page<ArticleSummary>>, ApiError> {
-    let page = TimePage::try_from(PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    })?;
+    // Readers' lists go by publication, editors' by status and latest change: a cursor of one
+    // is no position in another.
+    let page = TimePage::of_list(
+        PageQuery {
+            limit: query.limit,
+            cursor: query.cursor,
+        },
+        query
+            .status
+            .map(PublicationStatus::as_str)
+            .unwrap_or_default(),
+    )?;
     let filter = ArticleFilter {
         terms: search_terms(query.q.as_deref())?,
         tag: query.tag.map(|tag| tag.trim().to_lowercase()),
@@ -437,14 +445,12 @@ pub async fn list_articles(
     };
     let status = query.status;
     let now = Utc::now();
+    let (after, fetch) = (page.after, page.fetch());
     let (found, scope) = db
         .run(move |c| {
             let scope = list_scope(c, status, caller.0.as_ref(), now)?;
-            let after = page.after.map(|(at, id)| (at, id.to_string()));
-            Ok((
-                articles::search(c, &filter, &scope, after, page.fetch())?,
-                scope,
-            ))
+            let after = after.map(|(at, id)| (at, id.to_string()));
+            Ok((articles::search(c, &filter, &scope, after, fetch)?, scope))
         })
         .await?;
     let (found, next_cursor) = page.cut(found, |last| position(&scope, last))?;

@@ -313,10 +313,13 @@ pub async fn list_reports(
     db: Data<Db>,
 ) -> Result<Json<Page<QueuedReport>>, ApiError> {
     let status = query.status.unwrap_or(ReportStatus::Open);
-    let page = TimePage::try_from(PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    })?;
+    let page = TimePage::of_list(
+        PageQuery {
+            limit: query.limit,
+            cursor: query.cursor,
+        },
+        status.as_str(),
+    )?;
     let reference = path.into_inner().group;
     let found = db
         .run(move |c| {
@@ -639,11 +642,14 @@ pub async fn list_moderation_actions(
     Query(query): Query<ModerationLogQuery>,
     db: Data<Db>,
 ) -> Result<Json<Page<ModerationActionResponse>>, ApiError> {
-    let page = TimePage::try_from(PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    })?;
     let named = query.member_id.map(MembershipId);
+    let page = TimePage::of_list(
+        PageQuery {
+            limit: query.limit,
+            cursor: query.cursor,
+        },
+        named.map(|member| member.to_string()).unwrap_or_default(),
+    )?;
     let reference = path.into_inner().group;
     let found = db
         .run(move |c| {

@@ -119,39 +119,58 @@ pub fn checked_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     Ok(limit)
 }
 
-/// Where a list ordered by time continues: after this instant and id.
+/// Where a list ordered by time continues: after this instant and id, in the list named
+/// `s` (lists one endpoint answers in more than one order or selection tell their cursors
+/// apart by it).
 #[derive(Debug, Serialize, Deserialize)]
 struct TimeCursor {
     t: chrono::DateTime<chrono::Utc>,
     p: uuid::Uuid,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    s: String,
 }
 
 /// A checked page of a list ordered by time, then id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TimePage {
     /// Items per page.
     pub limit: u32,
     /// Continue after this instant and id (exclusive).
     pub after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
+    list: String,
 }
 
 impl TryFrom<PageQuery> for TimePage {
     type Error = ApiError;
 
     fn try_from(query: PageQuery) -> Result<Self, ApiError> {
-        Ok(Self {
-            limit: checked_limit(query.limit)?,
-            after: query
-                .cursor
-                .as_deref()
-                .map(decode_cursor::<TimeCursor>)
-                .transpose()?
-                .map(|cursor| (cursor.t, cursor.p)),
-        })
+        Self::of_list(query, String::new())
     }
 }
 
 impl TimePage {
+    /// The page of one of an endpoint's lists, named `list` (a status, a scope): a cursor of
+    /// another of its lists is refused rather than read as a position in this one.
+    pub fn of_list(query: PageQuery, list: impl Into<String>) -> Result<Self, ApiError> {
+        let list = list.into();
+        let cursor = query
+            .cursor
+            .as_deref()
+            .map(decode_cursor::<TimeCursor>)
+            .transpose()?;
+        if cursor.as_ref().is_some_and(|cursor| cursor.s != list) {
+            return Err(ApiError::BadRequest(
+                "The cursor belongs to another list: pass it with the query it came from."
+                    .to_owned(),
+            ));
+        }
+        Ok(Self {
+            limit: checked_limit(query.limit)?,
+            after: cursor.map(|cursor| (cursor.t, cursor.p)),
+            list,
+        })
+    }
+
     /// How many to fetch: one more than the page, to know whether more follow.
     pub fn fetch(&self) -> i64 {
         i64::from(self.limit) + 1
@@ -166,7 +185,11 @@ impl TimePage {
     ) -> Result<(Vec<T>, Option<String>), ApiError> {
         cut(found, self.limit, |last| {
             let (t, p) = position(last);
-            encode_cursor(&TimeCursor { t, p })
+            encode_cursor(&TimeCursor {
+                t,
+                p,
+                s: self.list.clone(),
+            })
         })
     }
 }

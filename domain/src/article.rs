@@ -71,6 +71,16 @@ pub const BODY_MAX: usize = 50_000;
 pub const AUTHOR_MAX: usize = 100;
 /// Words an adult reads in a minute, for the reading time.
 const WORDS_PER_MINUTE: usize = 200;
+/// Characters of Chinese, Japanese or Korean an adult reads in a minute: those scripts do not
+/// separate words with spaces.
+const CJK_CHARACTERS_PER_MINUTE: usize = 500;
+
+fn is_cjk(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF
+    )
+}
 
 impl ArticleContent {
     /// Checks what an editor wrote, reporting every broken rule.
@@ -108,10 +118,19 @@ impl ArticleContent {
         }
     }
 
-    /// Minutes an adult needs to read the body, at least one.
+    /// Minutes an adult needs to read the body, at least one: words at 200 a minute,
+    /// Chinese, Japanese and Korean characters at 500.
     pub fn reading_minutes(&self) -> u32 {
-        let words = self.body.split_whitespace().count();
-        u32::try_from(words.div_ceil(WORDS_PER_MINUTE).max(1)).unwrap_or(u32::MAX)
+        let characters = self.body.chars().filter(|c| is_cjk(*c)).count();
+        let words = self
+            .body
+            .split_whitespace()
+            .filter(|word| !word.chars().any(is_cjk))
+            .count();
+        // In thousandths of a minute, so that both kinds of text add up before rounding.
+        let thousandths =
+            words * (1000 / WORDS_PER_MINUTE) + characters * (1000 / CJK_CHARACTERS_PER_MINUTE);
+        u32::try_from(thousandths.div_ceil(1000).max(1)).unwrap_or(u32::MAX)
     }
 
     /// Text a search matches against, lower-cased, so both databases compare it the same way.
@@ -208,5 +227,14 @@ mod tests {
         assert_eq!(minutes("word ".repeat(200)), 1);
         assert_eq!(minutes("word ".repeat(201)), 2);
         assert_eq!(minutes("word\n".repeat(1000)), 5);
+        assert_eq!(
+            minutes("回".repeat(1500)),
+            3,
+            "characters, not spaces, in Chinese"
+        );
+        assert_eq!(
+            minutes(format!("{} {}", "word ".repeat(100), "回".repeat(250))),
+            1
+        );
     }
 }

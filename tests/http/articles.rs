@@ -140,6 +140,8 @@ on_both_backends! {
 
         anonymous(&app, "/v1/articles?topic=astrology").await.assert_problem(400, "bad-request");
         anonymous(&app, "/v1/articles?cursor=nonsense").await.assert_problem(400, "bad-request");
+        let readers_cursor = first["next_cursor"].as_str().unwrap();
+        app.get_as(&editor, &format!("/v1/articles?status=draft&cursor={readers_cursor}")).await.assert_problem(400, "bad-request");
         anonymous(&app, "/v1/articles?language=not%20a%20tag").await.assert_problem(422, "validation");
         anonymous(&app, &format!("/v1/articles?q={}", "x".repeat(201))).await.assert_problem(422, "validation");
         anonymous(&app, "/v1/articles?limit=0").await.assert_problem(422, "validation");

@@ -189,6 +189,8 @@ on_both_backends! {
         let next = app.get_as(&owner, &format!("{queue_path}?limit=1&cursor={}", first_page["next_cursor"].as_str().unwrap())).await.json();
         assert_eq!([ids(&first_page), ids(&next)].concat(), ids(&queue));
         app.get_as(&owner, &format!("{queue_path}?status=closed")).await.assert_problem(400, "bad-request");
+        let open_cursor = first_page["next_cursor"].as_str().unwrap();
+        app.get_as(&owner, &format!("{queue_path}?status=dismissed&cursor={open_cursor}")).await.assert_problem(400, "bad-request");
         app.get_as(&owner, &format!("{queue_path}?limit=101")).await.assert_problem(422, "validation");
         assert_eq!(ids(&app.get_as(&owner, &format!("{queue_path}?status=dismissed")).await.json()), Vec::<String>::new());
         let members_view = app.get_as(&reporter, &format!("/v1/posts/{outing}")).await.json();
