@@ -72,6 +72,19 @@ pub struct Answer {
     status: StatusCode,
     body: String,
     replayed: bool,
+    location: Option<String>,
+}
+
+impl Answer {
+    /// Adds the `Location` of what a `201` answer created, read from its body (first or
+    /// replayed alike, since only bodies are kept).
+    pub fn located(self, locate: impl FnOnce(&serde_json::Value) -> Option<String>) -> Self {
+        let location = (self.status == StatusCode::CREATED)
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+            .and_then(|body| locate(&body));
+        Self { location, ..self }
+    }
 }
 
 impl Responder for Answer {
@@ -82,6 +95,9 @@ impl Responder for Answer {
         response.content_type(ContentType::json());
         if self.replayed {
             response.insert_header((IDEMPOTENT_REPLAYED, "true"));
+        }
+        if let Some(location) = self.location {
+            response.insert_header((actix_web::http::header::LOCATION, location));
         }
         response.body(self.body)
     }
@@ -106,6 +122,7 @@ pub fn once<T: Serialize>(
             status,
             body: encode(&value)?,
             replayed: false,
+            location: None,
         });
     };
     let mut digest = Sha256::new();
@@ -124,6 +141,7 @@ pub fn once<T: Serialize>(
                 .map_err(|_| ApiError::IdempotencyKeyInUse)?,
             body: stored.body,
             replayed: true,
+            location: None,
         }),
         Reservation::Reserved => {
             let (status, value) = act(c)?;
@@ -133,6 +151,7 @@ pub fn once<T: Serialize>(
                 status,
                 body,
                 replayed: false,
+                location: None,
             })
         }
     }

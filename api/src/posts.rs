@@ -1,6 +1,7 @@
 //! A group's conversation (`/v1/groups/{group}/posts`, `/v1/posts/{post_id}`): posts and
 //! replies by its active members, for its active members only.
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
@@ -22,8 +23,9 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::JsonObject;
 use crate::groups::{GroupPath, Seen, not_archived, seen};
+use crate::idempotency::{Answer, IdempotencyKey, once};
 use crate::pagination::{PageQuery, TimePage};
-use crate::responses::{Created, NoContent};
+use crate::responses::NoContent;
 
 /// A post or a reply, as members see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,26 +223,37 @@ fn write(
     Ok(participant.show(posts::get(c, post.id)?))
 }
 
+/// Where a post or reply lives, read from its answer.
+fn post_location(post: &serde_json::Value) -> Option<String> {
+    post["id"].as_str().map(|id| format!("/v1/posts/{id}"))
+}
+
+const IDEMPOTENCY_KEY: &str =
+    "Makes a retry safe: 1 to 255 visible ASCII characters, unique per post";
+
 const NOT_A_MEMBER: &str = "`membership-required`: only the group's active members take part";
 const NOT_A_MEMBER_OR_MUTED: &str = "`membership-required`: only the group's active members take part; `muted`: a facilitator muted the caller in this group for a while";
 
 /// Post in a group
 ///
 /// The group's active members. Markdown, shown with the author's display name only. A member
-/// writes at most 10 posts and replies in 10 minutes (429 with `Retry-After` beyond).
+/// writes at most 10 posts and replies in 10 minutes (429 with `Retry-After` beyond). With an
+/// `Idempotency-Key`, a retry within 24 hours gets the first answer (marked
+/// `Idempotent-Replayed: true`) instead of posting twice.
 #[utoipa::path(
     tag = tags::CONVERSATION,
     security(("bearer" = [])),
-    params(GroupPath),
+    params(GroupPath, ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
     request_body = PostRequest,
     responses(
         (status = 201, description = "Posted", body = PostResponse,
          headers(("Location" = String, description = "The post"))),
+        (status = 400, description = "`bad-request`: a body that is not JSON, or a malformed `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = NOT_A_MEMBER_OR_MUTED, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such group, or a private one", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`; `idempotency-key-in-use` while a request with the key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters; `idempotency-key-reused`: the key was sent with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -248,21 +261,27 @@ const NOT_A_MEMBER_OR_MUTED: &str = "`membership-required`: only the group's act
 pub async fn create_post(
     user: AuthUser,
     path: Path<GroupPath>,
+    key: IdempotencyKey,
     JsonObject(request): JsonObject<PostRequest>,
     db: Data<Db>,
-) -> Result<Created<PostResponse>, ApiError> {
+) -> Result<Answer, ApiError> {
     let reference = path.into_inner().group;
     let body = domain::parse_body(&request.body)?;
-    let post = db
+    let answer = db
         .tx(move |c| {
-            let participant = Participant::of(seen(c, &reference, Some(&user))?, &user)?;
-            write(c, &participant, None, body)
+            once(
+                c,
+                &user.id.to_string(),
+                &key,
+                request.body.as_bytes(),
+                |c| {
+                    let participant = Participant::of(seen(c, &reference, Some(&user))?, &user)?;
+                    Ok((StatusCode::CREATED, write(c, &participant, None, body)?))
+                },
+            )
         })
         .await?;
-    Ok(Created {
-        location: format!("/v1/posts/{}", post.id),
-        body: post,
-    })
+    Ok(answer.located(post_location))
 }
 
 /// List a group's posts
@@ -431,16 +450,17 @@ pub async fn delete_post(
 #[utoipa::path(
     tag = tags::CONVERSATION,
     security(("bearer" = [])),
-    params(PostPath),
+    params(PostPath, ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
     request_body = PostRequest,
     responses(
         (status = 201, description = "Replied", body = PostResponse,
          headers(("Location" = String, description = "The reply"))),
+        (status = 400, description = "`bad-request`: a body that is not JSON, or a malformed `Idempotency-Key`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = NOT_A_MEMBER_OR_MUTED, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: no such post, or a deleted or hidden one", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`group-archived`; `idempotency-key-in-use` while a request with the key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: an empty or oversized body, or one with control characters; `idempotency-key-reused`: the key was sent with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too-many-attempts`: see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -448,27 +468,34 @@ pub async fn delete_post(
 pub async fn create_reply(
     user: AuthUser,
     path: Path<PostPath>,
+    key: IdempotencyKey,
     JsonObject(request): JsonObject<PostRequest>,
     db: Data<Db>,
-) -> Result<Created<PostResponse>, ApiError> {
+) -> Result<Answer, ApiError> {
     let id = PostId(path.post_id);
     let body = domain::parse_body(&request.body)?;
-    let reply = db
+    let answer = db
         .tx(move |c| {
-            let (post, participant) = conversation_post(c, id, &user)?;
-            let thread = match post.parent {
-                Some(parent) => posts::get(c, parent)?,
-                None => post.clone(),
-            };
-            post.takes_replies()?;
-            thread.takes_replies()?;
-            write(c, &participant, Some(thread.id), body)
+            once(
+                c,
+                &user.id.to_string(),
+                &key,
+                request.body.as_bytes(),
+                |c| {
+                    let (post, participant) = conversation_post(c, id, &user)?;
+                    let thread = match post.parent {
+                        Some(parent) => posts::get(c, parent)?,
+                        None => post.clone(),
+                    };
+                    post.takes_replies()?;
+                    thread.takes_replies()?;
+                    let reply = write(c, &participant, Some(thread.id), body)?;
+                    Ok((StatusCode::CREATED, reply))
+                },
+            )
         })
         .await?;
-    Ok(Created {
-        location: format!("/v1/posts/{}", reply.id),
-        body: reply,
-    })
+    Ok(answer.located(post_location))
 }
 
 /// List a post's replies

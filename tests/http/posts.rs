@@ -73,6 +73,37 @@ fn id(reply: &Reply) -> String {
 }
 
 on_both_backends! {
+    async fn a_retried_post_with_its_idempotency_key_is_posted_once(backend: TestBackend) {
+        let Circle { app, member, group, .. } = circle(backend, "public").await;
+        let send = |key: &'static str, body: &'static str| {
+            let request = app
+                .post(&format!("/v1/groups/{group}/posts"))
+                .insert_header(member.bearer())
+                .insert_header(("Idempotency-Key", key));
+            async move { Reply::of(request.send_json(&json!({"body": body}))).await }
+        };
+        let first = send("post-1", "Thirty days today.").await;
+        let posted = id(&first);
+        let retry = send("post-1", "Thirty days today.").await;
+        assert_eq!((retry.status, retry.json()["id"].as_str(), retry.header("idempotent-replayed")), (201, Some(posted.as_str()), Some("true")));
+        assert_eq!(retry.header("location"), first.header("location"));
+        send("post-1", "Something else.").await.assert_problem(422, "idempotency-key-reused");
+        let page = app.get_as(&member, &format!("/v1/groups/{group}/posts")).await.json();
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "posted once: {page}");
+
+        let reply = |key: &'static str| {
+            let request = app
+                .post(&format!("/v1/posts/{posted}/replies"))
+                .insert_header(member.bearer())
+                .insert_header(("Idempotency-Key", key));
+            async move { Reply::of(request.send_json(&json!({"body": "And counting."}))).await }
+        };
+        let answered = id(&reply("reply-1").await);
+        assert_eq!(reply("reply-1").await.json()["id"].as_str(), Some(answered.as_str()));
+        assert_eq!(app.get_as(&member, &format!("/v1/posts/{posted}")).await.json()["reply_count"], 1);
+        reply("two words").await.assert_problem(400, "bad-request");
+    }
+
     async fn members_post_reply_and_read_the_conversation(backend: TestBackend) {
         let Circle { app, owner, member, group, .. } = circle(backend, "public").await;
 
