@@ -13,8 +13,8 @@ use hearth_domain::account::AccountId;
 use hearth_domain::group::Group;
 use hearth_domain::membership::{Decision, Membership, MembershipId};
 use hearth_domain::moderation::{
-    self as policy, ModerationAction, ModerationActionId, ModerationKind, Report, ReportId,
-    ReportReason, ReportStatus, Subject,
+    self as policy, ModerationAction, ModerationActionId, ModerationKind, REPORTING, Report,
+    ReportId, ReportReason, ReportStatus, Subject,
 };
 use hearth_domain::post::{Post, PostId};
 use hearth_openapi::{Page, Problem, tags};
@@ -236,6 +236,7 @@ pub struct ModerationLogQuery {
         (status = 404, description = "`not-found`: no such post, a deleted one, or one hidden from the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`group-archived`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: details too long, or missing for `other`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: more than 20 reports in an hour (`self_harm` reports are never held back); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/{post_id}/reports")]
@@ -258,6 +259,12 @@ pub async fn report_post(
             if let Some(waiting) = moderation::open_report_of(c, id, user.id, reason)? {
                 return Ok((waiting, false));
             }
+            let now = Utc::now();
+            if reason.is_limited() {
+                let since = REPORTING.window_start(now);
+                let (made, first) = moderation::reported_since(c, user.id, since)?;
+                REPORTING.check(made, first, now)?;
+            }
             let report = Report {
                 id: ReportId::new(),
                 post: id,
@@ -266,7 +273,7 @@ pub async fn report_post(
                 reason,
                 details,
                 status: ReportStatus::Open,
-                created_at: Utc::now(),
+                created_at: now,
                 resolved_at: None,
             };
             moderation::insert_report(c, &report)?;

@@ -9,6 +9,7 @@ use crate::group::GroupId;
 use crate::identifier::identifier;
 use crate::membership::{Decision, Membership, MembershipId, MembershipStatus};
 use crate::post::PostId;
+use crate::throttle::Limit;
 use crate::vocabulary::vocabulary;
 
 identifier! {
@@ -196,6 +197,21 @@ pub struct ModerationAction {
     pub muted_until: Option<DateTime<Utc>>,
     /// When.
     pub created_at: DateTime<Utc>,
+}
+
+/// Reports one member may make within the window: plenty for a bad evening in a busy group,
+/// too few to flood a queue.
+pub const REPORTING: Limit = Limit {
+    failures: 20,
+    window: Duration::hours(1),
+};
+
+impl ReportReason {
+    /// Whether a report for this reason counts towards [`REPORTING`]. Someone at risk is
+    /// reported whatever the reporter did before.
+    pub fn is_limited(self) -> bool {
+        self != Self::SelfHarm
+    }
 }
 
 /// Most characters of a report's details.

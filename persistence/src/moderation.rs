@@ -104,6 +104,23 @@ pub fn open_report_of(
     row.map(report).transpose()
 }
 
+/// How many reports the account made since `since`, and the first of them.
+pub fn reported_since(
+    c: &mut DbConnection,
+    reporter: AccountId,
+    since: DateTime<Utc>,
+) -> Result<(u32, Option<DateTime<Utc>>), PersistenceError> {
+    let (count, first): (i64, Option<NaiveDateTime>) = post_reports::table
+        .filter(post_reports::reporter_id.eq(reporter.to_string()))
+        .filter(post_reports::created_at.gt(to_db(since)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(post_reports::created_at),
+        ))
+        .first(c)?;
+    Ok((u32::try_from(count).unwrap_or(u32::MAX), first.map(from_db)))
+}
+
 /// Where a page of reports or actions continues: after this time and id.
 pub type Position = (DateTime<Utc>, String);
 

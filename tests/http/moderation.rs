@@ -106,6 +106,26 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 on_both_backends! {
+    async fn a_member_reports_at_most_twenty_posts_an_hour_but_always_someone_at_risk(backend: TestBackend) {
+        let Circle { app, author, reporter, group, .. } = circle(backend, "public").await;
+        let mut posts = Vec::new();
+        for n in 0..3 {
+            posts.push(created_id(&post(&app, &author, &group, &format!("Post {n}")).await));
+        }
+        let reasons = ["harassment", "hate", "privacy", "sexual_content", "spam", "misinformation", "other"];
+        let mut answers = Vec::new();
+        for post in &posts {
+            for reason in reasons {
+                answers.push(report(&app, &reporter, post, json!({"reason": reason, "details": "Why."})).await);
+            }
+        }
+        assert!(answers[..20].iter().all(|answer| answer.status == 201), "twenty go through");
+        answers[20].assert_problem(429, "too-many-attempts");
+        assert!(answers[20].header("retry-after").is_some());
+        let at_risk = report(&app, &reporter, &posts[0], json!({"reason": "self_harm"})).await;
+        assert_eq!(at_risk.status, 201, "{}", at_risk.text());
+    }
+
     async fn a_report_of_someone_at_risk_is_never_folded_into_another(backend: TestBackend) {
         let Circle { app, owner, author, reporter, group, .. } = circle(backend, "public").await;
         let worrying = created_id(&post(&app, &author, &group, "I don't see the point of any of it tonight.").await);

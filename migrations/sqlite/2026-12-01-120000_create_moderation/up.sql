@@ -19,7 +19,8 @@ CREATE TABLE post_reports (
 CREATE INDEX post_reports_queue_idx ON post_reports (group_id, status, created_at, id);
 -- Settling a post's open reports at once; one open report per person, post and reason.
 CREATE UNIQUE INDEX post_reports_open_idx ON post_reports (post_id, reporter_id, reason) WHERE status = 'open';
-CREATE INDEX post_reports_reporter_idx ON post_reports (reporter_id);
+-- A reporter's recent reports, for the rate limit and their export.
+CREATE INDEX post_reports_reporter_idx ON post_reports (reporter_id, created_at);
 
 -- The moderation log: who did what to which post or member, when and why. Append-only.
 CREATE TABLE moderation_actions (
