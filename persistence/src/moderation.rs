@@ -104,15 +104,21 @@ pub fn open_report_of(
     row.map(report).transpose()
 }
 
-/// How many reports the account made since `since`, and the first of them.
+/// How many reports that count towards the rate limit the account made since `since`, and
+/// the first of them.
 pub fn reported_since(
     c: &mut DbConnection,
     reporter: AccountId,
     since: DateTime<Utc>,
 ) -> Result<(u32, Option<DateTime<Utc>>), PersistenceError> {
+    let limited = ReportReason::ALL
+        .iter()
+        .filter(|reason| reason.is_limited())
+        .map(|reason| reason.as_str());
     let (count, first): (i64, Option<NaiveDateTime>) = post_reports::table
         .filter(post_reports::reporter_id.eq(reporter.to_string()))
         .filter(post_reports::created_at.gt(to_db(since)))
+        .filter(post_reports::reason.eq_any(limited))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::min(post_reports::created_at),
