@@ -140,31 +140,17 @@ pub fn find(c: &mut DbConnection, reference: &str) -> Result<Option<Article>, Pe
         .transpose()
 }
 
-/// Whether an article has this slug.
-pub fn slug_taken(c: &mut DbConnection, slug: &Slug) -> Result<bool, PersistenceError> {
-    Ok(diesel::select(diesel::dsl::exists(
-        articles::table.filter(articles::slug.eq(slug.as_str())),
-    ))
-    .get_result(c)?)
-}
-
 /// `slug` if no article has it, else the first of `slug-2`, `slug-3`, … that is free.
 pub fn free_slug(c: &mut DbConnection, slug: &Slug) -> Result<Slug, PersistenceError> {
-    if !slug_taken(c, slug)? {
-        return Ok(slug.clone());
-    }
     let taken: Vec<String> = articles::table
         .filter(
-            articles::slug
+            articles::slug.eq(slug.as_str()).or(articles::slug
                 .like(format!("{}-%", crate::like::escape(slug.as_str())))
-                .escape('\\'),
+                .escape('\\')),
         )
         .select(articles::slug)
         .load(c)?;
-    Ok((2..)
-        .map(|n| slug.numbered(n))
-        .find(|candidate| !taken.iter().any(|t| t == candidate.as_str()))
-        .unwrap_or_else(|| slug.numbered(u32::MAX)))
+    Ok(content::first_free(slug, &taken))
 }
 
 /// What to list.

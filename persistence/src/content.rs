@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use hearth_domain::account::AccountId;
 use hearth_domain::content::PublicationStatus;
+use hearth_domain::group::Slug;
 use hearth_domain::organization::OrganizationId;
 
 use crate::ids::parse_id;
@@ -142,6 +143,14 @@ pub(crate) fn stored<'a>(values: impl Iterator<Item = &'a str>) -> String {
 /// The values of a stored list.
 pub(crate) fn values(stored: &str) -> impl Iterator<Item = &str> {
     stored.split(',').filter(|value| !value.is_empty())
+}
+
+/// `slug` if none of `taken` is it, else the first of `slug-2`, `slug-3`, … that is free.
+pub(crate) fn first_free(slug: &Slug, taken: &[String]) -> Slug {
+    std::iter::once(slug.clone())
+        .chain((2..).map(|n| slug.numbered(n)))
+        .find(|candidate| !taken.iter().any(|t| t == candidate.as_str()))
+        .unwrap_or_else(|| slug.numbered(u32::MAX))
 }
 
 /// A LIKE pattern that finds a stored list holding `value`.

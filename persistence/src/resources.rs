@@ -157,10 +157,7 @@ pub fn free_slug(c: &mut DbConnection, slug: &Slug) -> Result<Slug, PersistenceE
         )
         .select(resources::slug)
         .load(c)?;
-    Ok(std::iter::once(slug.clone())
-        .chain((2..).map(|n| slug.numbered(n)))
-        .find(|candidate| !taken.iter().any(|t| t == candidate.as_str()))
-        .unwrap_or_else(|| slug.numbered(u32::MAX)))
+    Ok(content::first_free(slug, &taken))
 }
 
 /// What to list.
