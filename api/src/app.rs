@@ -20,6 +20,8 @@ use crate::db::Db;
 use crate::docs::{self, Contract};
 use crate::mail::{DeliveryWorker, Smtp};
 use crate::read_cache::ReadCache;
+use crate::referrals::ReferralDesk;
+use crate::sealing::DataKeys;
 use crate::settings::{DatabaseSettings, ServeSettings};
 use crate::{extract, middleware, routes};
 
@@ -55,6 +57,25 @@ pub fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
         &current,
         &settings.jwt_previous_secrets,
         chrono::Duration::seconds(i64::from(settings.access_token_ttl_secs)),
+    ))
+}
+
+/// The referral desk: sealing with `HEARTH_DATA_KEY` when it is set. Without it referral
+/// endpoints answer 503, and a malformed key stops the start.
+pub fn referral_desk(settings: &ServeSettings) -> anyhow::Result<ReferralDesk> {
+    let keys =
+        match &settings.data_key {
+            Some(key) => Some(DataKeys::new(key, &settings.data_previous_keys).map_err(
+                |rule| anyhow::anyhow!("HEARTH_DATA_KEY or HEARTH_DATA_PREVIOUS_KEYS {rule}"),
+            )?),
+            None => {
+                log::warn!("HEARTH_DATA_KEY is not set: referral endpoints answer 503");
+                None
+            }
+        };
+    Ok(ReferralDesk::new(
+        keys,
+        chrono::Duration::hours(i64::from(settings.referral_answer_hours)),
     ))
 }
 
@@ -102,6 +123,7 @@ pub fn server(
     let proxies = Data::new(TrustedProxies(settings.trusted_proxies.clone()));
     let anonymous_meeting_reads = Data::new(ReadCache::<MeetingId>::default());
     let crisis_directory = Data::new(CrisisDirectory::default());
+    let referral_desk = Data::new(referral_desk(settings)?);
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -115,6 +137,7 @@ pub fn server(
             .app_data(proxies.clone())
             .app_data(anonymous_meeting_reads.clone())
             .app_data(crisis_directory.clone())
+            .app_data(referral_desk.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

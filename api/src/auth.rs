@@ -244,7 +244,89 @@ impl FromRequest for MaybeUser {
     }
 }
 
+/// An organisation's API client, proven by a client-credentials token.
+#[derive(Debug, Clone)]
+pub struct ClientCaller {
+    /// Its `client_id`.
+    pub id: ApiClientId,
+    /// Its organisation.
+    pub organization: OrganizationId,
+    /// What its token may do.
+    pub scopes: Vec<Scope>,
+}
+
+/// A caller that is a person or an organisation's API client: the endpoints partner clinics
+/// call accept both. Extracting it fails with 401 like [`AuthUser`].
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A person.
+    Person(AuthUser),
+    /// An API client.
+    Client(ClientCaller),
+}
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller_of(req).map_err(Into::into))
+    }
+}
+
+/// The caller of a request, person or API client, as [`Caller`] extracts it.
+pub fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+    verified_claims(req).and_then(caller)
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::Unauthenticated("the access token is invalid or expired")
+}
+
+fn caller(claims: Claims) -> Result<Caller, ApiError> {
+    let Some(organization) = claims.org else {
+        return person(claims).map(Caller::Person);
+    };
+    Ok(Caller::Client(ClientCaller {
+        id: claims
+            .sub
+            .parse()
+            .map(ApiClientId)
+            .map_err(|_| invalid_token())?,
+        organization: organization
+            .parse()
+            .map(OrganizationId)
+            .map_err(|_| invalid_token())?,
+        scopes: claims
+            .scopes
+            .iter()
+            .filter_map(|scope| Scope::parse(scope))
+            .collect(),
+    }))
+}
+
+fn person(claims: Claims) -> Result<AuthUser, ApiError> {
+    let id = claims
+        .sub
+        .parse()
+        .map(AccountId)
+        .map_err(|_| invalid_token())?;
+    Ok(AuthUser {
+        id,
+        roles: claims.roles,
+        session: claims.sid,
+    })
+}
+
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let claims = verified_claims(req)?;
+    if claims.org.is_some() {
+        return Err(DomainError::Forbidden.into());
+    }
+    person(claims)
+}
+
+fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
     let keys = req
         .app_data::<Data<TokenKeys>>()
         .ok_or_else(|| ApiError::Internal("token keys are not configured".to_owned()))?;
@@ -260,20 +342,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok_or(ApiError::Unauthenticated(
             "send an access token as `Authorization: Bearer <token>`",
         ))?;
-    let claims = keys.verify(token.trim())?;
-    if claims.org.is_some() {
-        return Err(DomainError::Forbidden.into());
-    }
-    let id = claims
-        .sub
-        .parse()
-        .map(AccountId)
-        .map_err(|_| ApiError::Unauthenticated("the access token is invalid or expired"))?;
-    Ok(AuthUser {
-        id,
-        roles: claims.roles,
-        session: claims.sid,
-    })
+    keys.verify(token.trim())
 }
 
 #[cfg(test)]

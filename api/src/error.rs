@@ -58,6 +58,9 @@ pub enum ApiError {
     /// An HTTP-level failure raised outside our handlers (CORS, timeouts, header limits).
     #[error("{0}")]
     Http(StatusCode),
+    /// A capability needs a setting this server was started without (named, never its value).
+    #[error("{0} is not configured")]
+    NotConfigured(&'static str),
     /// A bug or an infrastructure failure; the detail goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -233,6 +236,12 @@ impl ApiError {
                 "It cannot change that way",
                 Some(format!("A {subject} cannot go from {from} to {to}.")),
             ),
+            Self::Domain(DomainError::ConsentNotInForce) => bare(
+                StatusCode::CONFLICT,
+                "consent-not-in-force",
+                "The consent is not in force",
+                Some("The client's consent was revoked or has lapsed; the referral cannot go on. Withdraw or close it, or refer again with a new consent.".to_owned()),
+            ),
             Self::Domain(DomainError::PostHidden) => bare(
                 StatusCode::CONFLICT,
                 "post-hidden",
@@ -281,6 +290,12 @@ impl ApiError {
                     Some("Try again in a moment.".to_owned()),
                 ),
                 unavailable,
+            ),
+            Self::NotConfigured(setting) => bare(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-configured",
+                "Not available on this server",
+                Some(format!("This server was started without {setting}; ask its operator.")),
             ),
             Self::Persistence(P::SchemaTooNew { .. } | P::SchemaBehind) => (
                 plain(

@@ -20,7 +20,8 @@ const ROUND: Pause = Pause::from_secs(60);
 const BATCH: i64 = 200;
 
 /// Extends the occurrences of meetings whose horizon is less than a day beyond the search
-/// window, then drops expired idempotency answers and refreshes SQLite's statistics. Answers
+/// window, then drops expired idempotency answers, expires unanswered referrals and refreshes
+/// SQLite's statistics. Answers
 /// how many meetings this node refreshed.
 pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
     let now = Utc::now();
@@ -48,6 +49,7 @@ pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
         }
     }
     hearth_persistence::idempotency::purge(c, crate::idempotency::expired_before(now))?;
+    crate::referrals::expire_unanswered(c, now)?;
     // Occurrences change every day: SQLite's planner needs fresh statistics to keep preferring
     // the grid and mode indexes.
     hearth_persistence::optimize(c)?;

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Migrate the database and serve the API (the default).
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Apply pending migrations and exit.
     Migrate(DatabaseSettings),
     /// Print the OpenAPI document to stdout.
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         .parse_filters(&cli.log)
         .format_timestamp_millis()
         .init();
-    let outcome = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+    let outcome = match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
         Command::Serve(settings) => serve(&settings),
         Command::Migrate(settings) => migrate(&settings),
         Command::Openapi => print_openapi(),

@@ -1,6 +1,6 @@
 //! Joining and leaving groups, requests, invitations, and facilitators' decisions.
 
-use actix_web::web::{Data, Path, Query};
+use actix_web::web::{Data, Path, Query, ReqData};
 use actix_web::{Either, delete, get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
@@ -24,8 +24,10 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, comma_separated, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
+use crate::middleware::RequestId;
 use crate::moderation::log_decision;
 use crate::pagination::{PageQuery, PageRequest};
+use crate::referrals;
 use crate::responses::{Accepted, Created, NoContent};
 
 /// A membership as members and facilitators see it: a display name and a role, never an email
@@ -364,12 +366,14 @@ fn respond(
 #[post("/{group}/memberships")]
 pub async fn join_group(
     user: AuthUser,
+    request_id: Option<ReqData<RequestId>>,
     path: Path<GroupPath>,
     JsonObject(request): JsonObject<JoinGroupRequest>,
     db: Data<Db>,
 ) -> Result<Either<Created<MembershipResponse>, Accepted<MembershipResponse>>, ApiError> {
     let message = policy::parse_request_message(request.message.as_deref())?;
     let reference = path.into_inner().group;
+    let request_id = request_id.map(|id| id.into_inner().0);
     let (membership, admission) = db
         .tx(move |c| {
             let invited_group = match &request.invitation {
@@ -387,15 +391,14 @@ pub async fn join_group(
             not_archived(group)?;
             let standing = memberships::find(c, group.id, user.id)?;
             let now = Utc::now();
-            let invited = match &request.invitation {
-                Some(code) => {
-                    if !memberships::use_invitation(c, group.id, &hash_token(code), user.id, now)? {
-                        return Err(invitation_invalid());
-                    }
-                    true
-                }
-                None => false,
+            let invitation = match &request.invitation {
+                Some(code) => Some(
+                    memberships::use_invitation(c, group.id, &hash_token(code), user.id, now)?
+                        .ok_or_else(invitation_invalid)?,
+                ),
+                None => None,
             };
+            let invited = invitation.is_some();
             let admission = policy::admission(
                 group.profile.join_policy,
                 invited,
@@ -430,6 +433,9 @@ pub async fn join_group(
                 },
             };
             commit(c, group, &before, &after)?;
+            if let Some(invitation) = invitation {
+                referrals::connect_through_invitation(c, invitation, user.id, request_id)?;
+            }
             Ok((respond(c, after, true)?, admission))
         })
         .await?;

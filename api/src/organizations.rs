@@ -97,7 +97,7 @@ pub struct ClientPath {
 
 /// Loads the organisation and the caller's standing in it; refuses with 404 those for whom it
 /// does not exist.
-fn visible(
+pub(crate) fn visible(
     c: &mut DbConnection,
     id: OrganizationId,
     user: &AuthUser,

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     accounts, articles, attendance, content, crisis, feeds, groups, health, me, meetings,
-    memberships, moderation, organizations, posts, resources, tokens,
+    memberships, moderation, organizations, posts, referrals, resources, tokens,
 };
 
 /// Mounts every documented route.
@@ -57,7 +57,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(organizations::list_api_clients)
             .service(organizations::create_api_client)
             .service(organizations::rotate_api_client_secret)
-            .service(organizations::revoke_api_client),
+            .service(organizations::revoke_api_client)
+            .service(referrals::list_audit_records),
+    )
+    .service(
+        scope("/v1/referrals")
+            .service(referrals::create_referral)
+            .service(referrals::list_referrals)
+            .service(referrals::get_referral)
+            .service(referrals::change_referral_status)
+            .service(referrals::list_referral_events)
+            .service(referrals::revoke_referral_consent)
+            .service(referrals::break_glass),
     )
     .service(
         scope("/v1/groups")
@@ -75,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(memberships::create_invitation)
             .service(memberships::list_invitations)
             .service(memberships::revoke_invitation)
+            .service(referrals::list_group_referrals)
             .service(meetings::schedule_meeting)
             .service(meetings::list_group_meetings)
             .service(feeds::group_calendar)

@@ -101,6 +101,22 @@ pub struct ServeSettings {
     )]
     pub mail_from: String,
 
+    /// Key sealing referral client data at rest: 32 random bytes in base64 (`openssl rand
+    /// -base64 32`). Unset, referral endpoints answer 503: client data is never stored unsealed.
+    #[arg(long = "data-key", env = "HEARTH_DATA_KEY", hide_env_values = true,
+          value_parser = parse_secret)]
+    pub data_key: Option<Sensitive<String>>,
+
+    /// Earlier data keys, comma-separated: data they sealed still opens after a rotation.
+    #[arg(long = "data-previous-keys", env = "HEARTH_DATA_PREVIOUS_KEYS", hide_env_values = true,
+          value_delimiter = ',', value_parser = parse_secret)]
+    pub data_previous_keys: Vec<Sensitive<String>>,
+
+    /// How long a group has to answer a referral before it expires, in hours.
+    #[arg(long = "referral-answer-hours", env = "HEARTH_REFERRAL_ANSWER_HOURS", default_value_t = 14 * 24,
+          value_parser = clap::value_parser!(u32).range(1..=90 * 24))]
+    pub referral_answer_hours: u32,
+
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "HEARTH_WORKERS")]
     pub workers: Option<NonZeroUsize>,
@@ -132,6 +148,9 @@ impl ServeSettings {
             smtp_url: None,
             mail_from: "Hearth <no-reply@localhost>".to_owned(),
             max_body_bytes: 256 * 1024,
+            data_key: None,
+            data_previous_keys: Vec::new(),
+            referral_answer_hours: 14 * 24,
             workers: None,
             shutdown_timeout_secs: 30,
         }

@@ -92,6 +92,9 @@ pub enum DomainError {
         /// When the mute ends.
         until: DateTime<Utc>,
     },
+    /// The client's consent is revoked or has lapsed: the referral cannot go on.
+    #[error("the consent is not in force")]
+    ConsentNotInForce,
     /// The account has not confirmed its email address yet.
     #[error("the email address is not confirmed yet")]
     EmailUnconfirmed,

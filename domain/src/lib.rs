@@ -6,6 +6,7 @@
 pub mod account;
 pub mod article;
 pub mod attendance;
+pub mod audit;
 pub mod content;
 pub mod crisis;
 mod error;

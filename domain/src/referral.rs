@@ -9,8 +9,12 @@ use crate::DomainError;
 use crate::account::Email;
 use crate::content::{parse_language, required};
 use crate::error::kept;
+use crate::group::{FocusArea, GroupId, Point};
 use crate::group::{is_phone, parse_text};
 use crate::identifier::identifier;
+use crate::meeting::AttendanceMode;
+use crate::membership::InvitationId;
+use crate::organization::OrganizationId;
 use crate::vocabulary::vocabulary;
 
 identifier! {
@@ -40,15 +44,58 @@ vocabulary! {
     }
 }
 
-/// Who moves a referral.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReferralActor {
-    /// The referring organisation: its staff or its API client.
-    Clinic,
-    /// A facilitator (or owner) of the target group.
-    Facilitator,
-    /// Hearth itself: expiry, or a connection it saw happen.
-    System,
+vocabulary! {
+    /// Who moves a referral.
+    pub enum ReferralActor {
+        /// The referring organisation: its staff or its API client.
+        Clinic = "clinic",
+        /// A facilitator (or owner) of the target group.
+        Facilitator = "facilitator",
+        /// Hearth itself: expiry, or a connection it saw happen.
+        System = "system",
+    }
+}
+
+identifier! {
+    /// An event's id in a referral's timeline.
+    pub struct ReferralEventId;
+}
+
+/// One change on a referral's timeline. Its reason is stored sealed beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralEvent {
+    /// Its id.
+    pub id: ReferralEventId,
+    /// The referral.
+    pub referral: ReferralId,
+    /// The status before; none for the submission.
+    pub from: Option<ReferralStatus>,
+    /// The status after.
+    pub status: ReferralStatus,
+    /// Who made the change.
+    pub actor: ReferralActor,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl ReferralEvent {
+    /// A new event: `referral` moved from `from` (none: submitted) to `status` by `actor`.
+    pub fn new(
+        referral: ReferralId,
+        from: Option<ReferralStatus>,
+        status: ReferralStatus,
+        actor: ReferralActor,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: ReferralEventId::new(),
+            referral,
+            from,
+            status,
+            actor,
+            at,
+        }
+    }
 }
 
 impl ReferralStatus {
@@ -269,6 +316,146 @@ impl Consent {
     }
 }
 
+/// What the client is looking for, so the group knows what to offer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Need {
+    /// What they want help with.
+    pub focus_areas: Vec<FocusArea>,
+    /// How they can attend, if it matters.
+    pub attendance_mode: Option<AttendanceMode>,
+    /// Roughly where they are, for in-person meetings.
+    pub near: Option<Point>,
+}
+
+/// A referral as Hearth routes it: everything but what identifies or describes the client,
+/// which is stored sealed beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    /// Its id.
+    pub id: ReferralId,
+    /// The referring organisation.
+    pub organization: OrganizationId,
+    /// The group it is sent to.
+    pub group: GroupId,
+    /// Where it stands.
+    pub status: ReferralStatus,
+    /// When the consent was given.
+    pub consent_given_at: DateTime<Utc>,
+    /// When the consent lapses.
+    pub consent_expires_at: DateTime<Utc>,
+    /// When the client revoked it.
+    pub consent_revoked_at: Option<DateTime<Utc>>,
+    /// When an unanswered referral expires.
+    pub respond_by: DateTime<Utc>,
+    /// The group invitation passed to the client on acceptance.
+    pub invitation: Option<InvitationId>,
+    /// When the clinic sent it.
+    pub created_at: DateTime<Utc>,
+    /// When its status (or consent) last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Referral {
+    /// Whether the client's data may be shown or used at `now`.
+    pub fn consent_in_force(&self, now: DateTime<Utc>) -> bool {
+        self.consent_revoked_at.is_none() && self.consent_expires_at > now
+    }
+}
+
+/// How the caller stands towards one referral. One person may stand in several ways (staff of
+/// the clinic and facilitator of the group), and each way adds what it allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReferralAccess {
+    /// The referring organisation's staff, or its API client with `referrals:read`.
+    pub clinic_reads: bool,
+    /// The referring organisation's staff, or its API client with `referrals:write`.
+    pub clinic_writes: bool,
+    /// A facilitator or owner of the target group (active).
+    pub facilitator: bool,
+    /// A platform administrator.
+    pub platform_admin: bool,
+}
+
+/// How much of a referral a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReferralView {
+    /// That it exists and where it stands: all that is left once consent is revoked or lapsed.
+    StatusOnly,
+    /// Routing metadata without any client data: platform administrators.
+    Metadata,
+    /// What the group needs to reach the client: the target group's facilitators.
+    Contact,
+    /// Everything, including the consent: the referring organisation (or a platform
+    /// administrator who broke the glass).
+    Full,
+}
+
+impl ReferralAccess {
+    /// What this caller sees of a referral whose consent is or is not in force. Anybody
+    /// without a standing is told the referral does not exist; members of the group never see
+    /// referrals.
+    pub fn view(self, consent_in_force: bool) -> Result<ReferralView, DomainError> {
+        let view = if self.clinic_reads || self.clinic_writes {
+            ReferralView::Full
+        } else if self.facilitator {
+            ReferralView::Contact
+        } else if self.platform_admin {
+            return Ok(ReferralView::Metadata);
+        } else {
+            return Err(DomainError::NotFound("referral"));
+        };
+        Ok(if consent_in_force {
+            view
+        } else {
+            ReferralView::StatusOnly
+        })
+    }
+
+    /// In which capacity the caller moves a referral from `from` to `to`: the move must be
+    /// possible (else 409), and the caller must stand as a party that may make it (else 403,
+    /// or 404 for a caller who may not see the referral at all).
+    pub fn actor_for(
+        self,
+        from: ReferralStatus,
+        to: ReferralStatus,
+    ) -> Result<ReferralActor, DomainError> {
+        self.view(true)?;
+        if let Err(impossible @ DomainError::InvalidTransition { .. }) =
+            from.may_move(to, ReferralActor::System)
+        {
+            return Err(impossible);
+        }
+        [
+            (self.facilitator, ReferralActor::Facilitator),
+            (self.clinic_writes, ReferralActor::Clinic),
+        ]
+        .into_iter()
+        .find(|&(held, actor)| held && from.may_move(to, actor).is_ok())
+        .map(|(_, actor)| actor)
+        .ok_or(DomainError::Forbidden)
+    }
+
+    /// Revoking consent is the clinic's to record: the client tells their counsellor.
+    pub fn may_revoke_consent(self) -> Result<(), DomainError> {
+        self.view(true)?;
+        if self.clinic_writes {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+
+    /// Breaking the glass is for platform administrators only, who otherwise see metadata.
+    pub fn may_break_glass(self) -> Result<(), DomainError> {
+        self.view(true)?;
+        if self.platform_admin {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+}
+
 fn invalid(field: &str, code: &'static str, message: &str) -> DomainError {
     DomainError::Invalid {
         field: field.to_owned(),
@@ -359,6 +546,74 @@ mod tests {
                 "failed"
             ]
         );
+    }
+
+    #[test]
+    fn each_standing_sees_what_it_needs_and_strangers_nothing() {
+        let clinic = ReferralAccess {
+            clinic_reads: true,
+            ..ReferralAccess::default()
+        };
+        let facilitator = ReferralAccess {
+            facilitator: true,
+            ..ReferralAccess::default()
+        };
+        let admin = ReferralAccess {
+            platform_admin: true,
+            ..ReferralAccess::default()
+        };
+        assert_eq!(clinic.view(true), Ok(ReferralView::Full));
+        assert_eq!(facilitator.view(true), Ok(ReferralView::Contact));
+        assert_eq!(admin.view(true), Ok(ReferralView::Metadata));
+        assert_eq!(
+            ReferralAccess::default().view(true),
+            Err(DomainError::NotFound("referral"))
+        );
+        for revoked in [clinic, facilitator] {
+            assert_eq!(revoked.view(false), Ok(ReferralView::StatusOnly));
+        }
+        assert_eq!(admin.view(false), Ok(ReferralView::Metadata));
+    }
+
+    #[test]
+    fn a_move_is_made_in_the_capacity_that_allows_it() {
+        let both = ReferralAccess {
+            clinic_reads: true,
+            clinic_writes: true,
+            facilitator: true,
+            platform_admin: false,
+        };
+        assert_eq!(both.actor_for(Submitted, Accepted), Ok(Facilitator));
+        assert_eq!(both.actor_for(Submitted, Withdrawn), Ok(Clinic));
+        let reader = ReferralAccess {
+            clinic_reads: true,
+            ..ReferralAccess::default()
+        };
+        assert_eq!(
+            reader.actor_for(Submitted, Withdrawn),
+            Err(DomainError::Forbidden)
+        );
+        assert!(matches!(
+            reader.actor_for(Closed, Accepted),
+            Err(DomainError::InvalidTransition { .. })
+        ));
+        assert_eq!(
+            ReferralAccess::default().actor_for(Submitted, Accepted),
+            Err(DomainError::NotFound("referral"))
+        );
+        let admin = ReferralAccess {
+            platform_admin: true,
+            ..ReferralAccess::default()
+        };
+        assert_eq!(
+            admin.actor_for(Submitted, Expired),
+            Err(DomainError::Forbidden),
+            "only Hearth expires referrals"
+        );
+        assert_eq!(admin.may_break_glass(), Ok(()));
+        assert_eq!(both.may_break_glass(), Err(DomainError::Forbidden));
+        assert_eq!(both.may_revoke_consent(), Ok(()));
+        assert_eq!(reader.may_revoke_consent(), Err(DomainError::Forbidden));
     }
 
     fn client() -> ClientData {

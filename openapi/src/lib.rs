@@ -45,6 +45,8 @@ pub mod tags {
     pub const MODERATION: &str = "moderation";
     /// Articles, resources and the editors who write them.
     pub const CONTENT: &str = "content";
+    /// Referrals from partner clinics and their audit log.
+    pub const REFERRALS: &str = "referrals";
 }
 
 /// The name of the bearer-token security scheme, for `security(("bearer" = []))`.
@@ -110,6 +112,12 @@ pub const BEARER: &str = "bearer";
             write anything; an organisation's staff write their organisation's content. \
             Drafts, scheduled and archived content exist only for the editors who may write \
             them."),
+        (name = tags::REFERRALS, description = "Referrals of consenting clients from partner \
+            clinics to groups, and the audit log of every access to them (42 CFR Part 2). \
+            Client data is sealed at rest; the referring organisation sees everything, the \
+            group's facilitators what they need to reach the client, platform administrators \
+            metadata, members nothing. Organisation staff and API clients with \
+            `referrals:read` / `referrals:write` call these endpoints."),
     ),
     components(schemas(Problem, FieldError)),
 )]

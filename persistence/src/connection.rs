@@ -286,6 +286,21 @@ pub fn optimize(c: &mut DbConnection) -> Result<(), PersistenceError> {
     Ok(())
 }
 
+/// Runs `f` in a savepoint of the surrounding transaction (or in a transaction of its own
+/// outside one): on `Err` its writes are rolled back and the surrounding transaction goes on,
+/// so a caller can keep a record of a refused attempt while discarding the attempt itself.
+pub fn savepoint<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<PersistenceError>,
+{
+    c.transaction::<T, TransactionError<E>, _>(|c| f(c).map_err(TransactionError::Caller))
+        .map_err(|error| match error {
+            TransactionError::Caller(error) => error,
+            TransactionError::Database(error) => E::from(PersistenceError::from(error)),
+        })
+}
+
 /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
 ///
 /// On SQLite the transaction begins `IMMEDIATE`, taking the write lock up front: a deferred
@@ -298,12 +313,7 @@ where
     E: From<PersistenceError>,
 {
     let DbConnection::Sqlite(sqlite) = c else {
-        return c
-            .transaction::<T, TransactionError<E>, _>(|c| f(c).map_err(TransactionError::Caller))
-            .map_err(|error| match error {
-                TransactionError::Caller(error) => error,
-                TransactionError::Database(error) => E::from(PersistenceError::from(error)),
-            });
+        return savepoint(c, f);
     };
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
         .map_err(|e| E::from(e.into()))?;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod articles;
+pub mod audit;
 pub mod bulk;
 mod connection;
 pub mod content;
@@ -24,6 +25,7 @@ pub mod occurrences;
 pub mod organizations;
 pub mod outbox;
 pub mod posts;
+pub mod referrals;
 pub mod refresh_tokens;
 pub mod resources;
 pub mod rsvps;
@@ -32,6 +34,6 @@ mod time;
 
 pub use connection::{
     Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, StatementCount, connect, optimize,
-    pool, transaction,
+    pool, savepoint, transaction,
 };
 pub use error::PersistenceError;

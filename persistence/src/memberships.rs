@@ -352,29 +352,42 @@ pub fn revoke_invitation(
     Ok(revoked == 1)
 }
 
-/// Uses up the group's invitation with this code hash, if it is still open. One conditional
-/// statement, so a code admits exactly one person even when two try at once.
+/// Uses up the group's invitation with this code hash, if it is still open, and answers its
+/// id. The use is one conditional statement, so a code admits exactly one person even when two
+/// try at once.
 pub fn use_invitation(
     c: &mut DbConnection,
     group: GroupId,
     token_hash: &str,
     account: AccountId,
     at: DateTime<Utc>,
-) -> Result<bool, PersistenceError> {
-    let used = diesel::update(
+) -> Result<Option<InvitationId>, PersistenceError> {
+    let open = || {
         group_invitations::table
             .filter(group_invitations::token_hash.eq(token_hash))
             .filter(group_invitations::group_id.eq(group.to_string()))
             .filter(group_invitations::used_at.is_null())
             .filter(group_invitations::revoked_at.is_null())
-            .filter(group_invitations::expires_at.gt(to_db(at))),
-    )
-    .set((
-        group_invitations::used_at.eq(to_db(at)),
-        group_invitations::used_by.eq(account.to_string()),
-    ))
-    .execute(c)?;
-    Ok(used == 1)
+            .filter(group_invitations::expires_at.gt(to_db(at)))
+    };
+    let Some(id) = open()
+        .select(group_invitations::id)
+        .first::<String>(c)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let used = diesel::update(open().filter(group_invitations::id.eq(&id)))
+        .set((
+            group_invitations::used_at.eq(to_db(at)),
+            group_invitations::used_by.eq(account.to_string()),
+        ))
+        .execute(c)?;
+    if used == 1 {
+        Ok(Some(InvitationId(parse_id(&id, "invitation")?)))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Whether the group has an open invitation with this code hash, without using it.

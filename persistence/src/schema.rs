@@ -397,11 +397,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        organization_id -> Text,
+        group_id -> Text,
+        status -> Text,
+        sealed -> Nullable<Binary>,
+        consent_given_at -> Timestamp,
+        consent_expires_at -> Timestamp,
+        consent_revoked_at -> Nullable<Timestamp>,
+        respond_by -> Timestamp,
+        invitation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_events (id) {
+        id -> Text,
+        referral_id -> Text,
+        from_status -> Nullable<Text>,
+        status -> Text,
+        actor -> Text,
+        sealed_reason -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_records (id) {
+        id -> Text,
+        organization_id -> Text,
+        referral_id -> Nullable<Text>,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(editors -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_clients,
+    audit_records,
     articles,
     crisis_resources,
     editors,
@@ -422,6 +467,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     outbox_emails,
     post_reports,
+    referral_events,
+    referrals,
     refresh_tokens,
     resources,
     support_groups

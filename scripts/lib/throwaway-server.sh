@@ -27,7 +27,9 @@ printf '%s\n' "$password" | RUST_LOG=warn "$bin" admin create --email "$email" \
   --display-name Scripts --database-url "sqlite://$work/hearth.db"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-RUST_LOG=${RUST_LOG:-warn} "$bin" serve --bind "127.0.0.1:$port" \
+# A data key of its own, so referral endpoints answer instead of 503.
+HEARTH_DATA_KEY=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
+  RUST_LOG=${RUST_LOG:-warn} "$bin" serve --bind "127.0.0.1:$port" \
   --database-url "sqlite://$work/hearth.db" >"$work/server.log" 2>&1 &
 server=$!
 

@@ -85,6 +85,8 @@ struct World {
     article: String,
     /// A published resource of the organisation.
     resource: String,
+    /// A referral the organisation's API client sent to the group.
+    referral: String,
 }
 
 impl World {
@@ -227,6 +229,16 @@ impl World {
             .unwrap()
             .to_owned();
         let target = app.account_id(&target).await;
+        let referral = Reply::of(
+            app.post("/v1/referrals")
+                .insert_header(("authorization", format!("Bearer {client_token}")))
+                .send_json(&referral_body(&org, &group)),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         Self {
             app,
             member,
@@ -254,6 +266,7 @@ impl World {
             target_post,
             article,
             resource,
+            referral,
         }
     }
 
@@ -364,6 +377,18 @@ impl World {
         assert!(matches!(made.status, 200 | 201), "{}", made.text());
     }
 
+    async fn fresh_referral(&self) -> String {
+        let created = Reply::of(
+            self.app
+                .post("/v1/referrals")
+                .insert_header(("authorization", format!("Bearer {}", self.client_token)))
+                .send_json(&referral_body(&self.org, &self.group)),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()["id"].as_str().unwrap().to_owned()
+    }
+
     async fn fresh_client(&self) -> String {
         self.app
             .api_client(&self.admin, &self.org, &["referrals:read"])
@@ -402,6 +427,13 @@ impl World {
         };
         let in_org = |status| [401, 404, status, status, 404, 404, status, 403, 403];
         let managers = |status| [401, 404, 403, status, 404, 404, status, 403, 403];
+        // A referral exists only for its organisation's people and clients with a referral
+        // scope, the group's facilitators (the organisation's administrator owns the group)
+        // and platform administrators (the one here created the organisation, and so works
+        // for it).
+        let referral_readers = |status| [401, 404, status, status, 404, 404, status, status, 404];
+        let referral_writers = |status| [401, 404, status, status, 404, 404, status, status, 404];
+        let referral = &self.referral;
         let row =
             |method: Method, template: &'static str, path: String, body: Body, expect: [u16; 9]| {
                 Row {
@@ -1030,6 +1062,73 @@ impl World {
                 Body::Empty,
                 person(200),
             ),
+            row(
+                Method::POST,
+                "/v1/referrals",
+                "/v1/referrals".into(),
+                Body::Json(referral_body(org, group)),
+                // The other organisation's people are told this one does not exist (the
+                // platform administrator created it, and so works for it).
+                [401, 404, 201, 201, 404, 404, 201, 201, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/referrals",
+                "/v1/referrals".into(),
+                Body::Empty,
+                // Without an organisation there is nothing to list (the platform
+                // administrator lists everyone's metadata).
+                [401, 403, 200, 200, 403, 200, 200, 200, 403],
+            ),
+            row(
+                Method::GET,
+                "/v1/referrals/{referral_id}",
+                format!("/v1/referrals/{referral}"),
+                Body::Empty,
+                referral_readers(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/referrals/{referral_id}/events",
+                format!("/v1/referrals/{referral}/events"),
+                Body::Empty,
+                referral_readers(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/referrals/{referral_id}/status",
+                "/v1/referrals/{fresh_referral}/status".into(),
+                Body::Json(json!({"status": "withdrawn", "reason": "Matrix."})),
+                referral_writers(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/referrals/{referral_id}/consent/revoke",
+                "/v1/referrals/{fresh_referral}/consent/revoke".into(),
+                Body::Empty,
+                referral_writers(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/referrals/{referral_id}/break-glass",
+                format!("/v1/referrals/{referral}/break-glass"),
+                Body::Json(json!({"reason": "Matrix."})),
+                [401, 404, 403, 403, 404, 404, 200, 403, 404],
+            ),
+            row(
+                Method::GET,
+                "/v1/groups/{group}/referrals",
+                format!("/v1/groups/{group}/referrals"),
+                Body::Empty,
+                group_owner(200),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}/audit",
+                format!("/v1/organizations/{org}/audit"),
+                Body::Empty,
+                managers(200),
+            ),
         ]
     }
 }
@@ -1060,6 +1159,8 @@ on_both_backends! {
                     row.path.replace("{fresh}", &world.fresh_client().await)
                 } else if row.path.contains("{fresh_meeting}") {
                     row.path.replace("{fresh_meeting}", &world.fresh_meeting().await)
+                } else if row.path.contains("{fresh_referral}") {
+                    row.path.replace("{fresh_referral}", &world.fresh_referral().await)
                 } else if row.path.contains("{fresh_invitation}") {
                     row.path.replace("{fresh_invitation}", &world.fresh_invitation().await)
                 } else {
@@ -1100,7 +1201,16 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 85] = [
+const MATRIX_OPERATIONS: [&str; 94] = [
+    "POST /v1/referrals",
+    "GET /v1/referrals",
+    "GET /v1/referrals/{referral_id}",
+    "GET /v1/referrals/{referral_id}/events",
+    "POST /v1/referrals/{referral_id}/status",
+    "POST /v1/referrals/{referral_id}/consent/revoke",
+    "POST /v1/referrals/{referral_id}/break-glass",
+    "GET /v1/groups/{group}/referrals",
+    "GET /v1/organizations/{organization_id}/audit",
     "GET /health/live",
     "GET /health/ready",
     "GET /v1/crisis-resources",
@@ -1189,6 +1299,19 @@ const MATRIX_OPERATIONS: [&str; 85] = [
 ];
 
 /// A weekly hybrid meeting on Sundays.
+fn referral_body(org: &str, group: &str) -> Value {
+    let now = chrono::Utc::now();
+    json!({
+        "organization_id": org,
+        "group_id": group,
+        "client": {"name": "M.", "contact_route": "phone", "contact_value": "+1 555 010 3000",
+                   "language": "en"},
+        "consent": {"given_by": "Client", "given_at": now - chrono::Duration::hours(1),
+                    "disclosure": "Name and phone to the group's facilitators.",
+                    "expires_at": now + chrono::Duration::days(30)}
+    })
+}
+
 fn meeting_body() -> Value {
     json!({
         "title": "Matrix meeting",

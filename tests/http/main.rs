@@ -32,6 +32,7 @@ mod organizations;
 mod password_reset;
 mod posts;
 mod query_budget;
+mod referrals;
 mod resources;
 mod schema;
 mod seed;

@@ -57,6 +57,9 @@ macro_rules! on_both_backends {
 /// The signing secret every test app uses, so tests can forge tokens.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
+/// The data key every test app seals client data with (32 bytes of 0x2a, base64).
+pub const TEST_DATA_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+
 /// The password of accounts made by [`TestApp::member`].
 pub const MEMBER_PASSWORD: &str = "lantern orbit cactus quiet";
 
@@ -125,6 +128,7 @@ impl TestApp {
         settings.workers = std::num::NonZeroUsize::new(1);
         settings.shutdown_timeout_secs = 5;
         settings.jwt_secret = Some(hearth_domain::Sensitive::new(TEST_JWT_SECRET.to_owned()));
+        settings.data_key = Some(hearth_domain::Sensitive::new(TEST_DATA_KEY.to_owned()));
         adjust(&mut settings);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
