@@ -23,6 +23,7 @@ use crate::read_cache::ReadCache;
 use crate::referrals::ReferralDesk;
 use crate::sealing::DataKeys;
 use crate::settings::{DatabaseSettings, ServeSettings};
+use crate::webhooks::{Sender, WebhookPolicy, WebhookWorker};
 use crate::{extract, middleware, routes};
 
 /// Connects once (so a wrong URL, password or file fails here with the driver's own words),
@@ -60,23 +61,57 @@ pub fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
     ))
 }
 
-/// The referral desk: sealing with `HEARTH_DATA_KEY` when it is set. Without it referral
-/// endpoints answer 503, and a malformed key stops the start.
+/// The data keys `HEARTH_DATA_KEY` and `HEARTH_DATA_PREVIOUS_KEYS` name, if any; a malformed
+/// key stops the start.
+fn data_keys(settings: &ServeSettings) -> anyhow::Result<Option<DataKeys>> {
+    settings
+        .data_key
+        .as_ref()
+        .map(|key| {
+            DataKeys::new(key, &settings.data_previous_keys).map_err(|rule| {
+                anyhow::anyhow!("HEARTH_DATA_KEY or HEARTH_DATA_PREVIOUS_KEYS {rule}")
+            })
+        })
+        .transpose()
+}
+
+/// Where webhooks may go, by `HEARTH_WEBHOOK_ALLOW_LOOPBACK`.
+fn webhook_policy(settings: &ServeSettings) -> WebhookPolicy {
+    WebhookPolicy {
+        allow_loopback: settings.webhook_allow_loopback,
+    }
+}
+
+/// The referral desk: sealing with the data key when there is one. Without it referral and
+/// webhook endpoints answer 503.
 pub fn referral_desk(settings: &ServeSettings) -> anyhow::Result<ReferralDesk> {
-    let keys =
-        match &settings.data_key {
-            Some(key) => Some(DataKeys::new(key, &settings.data_previous_keys).map_err(
-                |rule| anyhow::anyhow!("HEARTH_DATA_KEY or HEARTH_DATA_PREVIOUS_KEYS {rule}"),
-            )?),
-            None => {
-                log::warn!("HEARTH_DATA_KEY is not set: referral endpoints answer 503");
-                None
-            }
-        };
+    let keys = data_keys(settings)?;
+    if keys.is_none() {
+        log::warn!("HEARTH_DATA_KEY is not set: referral and webhook endpoints answer 503");
+    }
     Ok(ReferralDesk::new(
         keys,
         chrono::Duration::hours(i64::from(settings.referral_answer_hours)),
     ))
+}
+
+/// Starts delivering webhooks when the server has a data key (without one, none are stored).
+pub fn start_webhook_delivery(
+    settings: &ServeSettings,
+    db: &Db,
+) -> anyhow::Result<Option<WebhookWorker>> {
+    let Some(keys) = data_keys(settings)? else {
+        return Ok(None);
+    };
+    let policy = webhook_policy(settings);
+    if policy.allow_loopback {
+        log::warn!("HEARTH_WEBHOOK_ALLOW_LOOPBACK is set: webhooks may go to http on loopback");
+    }
+    Ok(Some(WebhookWorker::start(
+        db.pool(),
+        keys,
+        Sender::new(policy)?,
+    )))
 }
 
 /// The SMTP transport `HEARTH_SMTP_URL` asks for, checked before anything else starts.
@@ -124,6 +159,7 @@ pub fn server(
     let anonymous_meeting_reads = Data::new(ReadCache::<MeetingId>::default());
     let crisis_directory = Data::new(CrisisDirectory::default());
     let referral_desk = Data::new(referral_desk(settings)?);
+    let webhook_policy = Data::new(webhook_policy(settings));
     let cors_origins = settings.cors_origins.clone();
     let max_body_bytes = settings.max_body_bytes;
     let mut server = HttpServer::new(move || {
@@ -138,6 +174,7 @@ pub fn server(
             .app_data(anonymous_meeting_reads.clone())
             .app_data(crisis_directory.clone())
             .app_data(referral_desk.clone())
+            .app_data(webhook_policy.clone())
             .configure(|cfg| extract::configure(cfg, max_body_bytes))
             .configure(extra_routes)
             .service(docs::serve_openapi)

@@ -21,7 +21,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(hearth_openapi::base())
         .configure(routes::configure)
         .split_for_parts();
-    hearth_openapi::assemble(collected)
+    crate::webhooks::with_payload_schemas(hearth_openapi::assemble(collected))
+}
+
+/// The document as served and committed: [`openapi`] with the webhooks Hearth sends.
+pub fn document_json(doc: &utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
+    hearth_openapi::to_json(doc, &crate::webhooks::described())
 }
 
 /// The serialized document and the route table derived from it, built once per process.
@@ -58,7 +63,7 @@ impl Contract {
             )
         });
         Ok(Self {
-            json: hearth_openapi::to_json(doc)?,
+            json: document_json(doc)?,
             routes,
         })
     }

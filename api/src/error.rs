@@ -76,6 +76,7 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             errors: Vec::new(),
+            current_status: None,
         };
         let bare = |status, slug, title, detail| (plain(status, slug, title, detail), Vec::new());
         let unavailable = vec![(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_owned())];
@@ -230,11 +231,17 @@ impl ApiError {
                 "The slug is taken",
                 Some("Something else has (or, for groups, once had) this slug; choose another.".to_owned()),
             ),
-            Self::Domain(DomainError::InvalidTransition { subject, from, to }) => bare(
-                StatusCode::CONFLICT,
-                "invalid-transition",
-                "It cannot change that way",
-                Some(format!("A {subject} cannot go from {from} to {to}.")),
+            Self::Domain(DomainError::InvalidTransition { subject, from, to }) => (
+                Problem {
+                    current_status: Some((*from).to_owned()),
+                    ..plain(
+                        StatusCode::CONFLICT,
+                        "invalid-transition",
+                        "It cannot change that way",
+                        Some(format!("A {subject} cannot go from {from} to {to}.")),
+                    )
+                },
+                Vec::new(),
             ),
             Self::Domain(DomainError::ConsentNotInForce) => bare(
                 StatusCode::CONFLICT,
@@ -395,6 +402,7 @@ fn validation_problem(errors: Vec<FieldError>) -> Problem {
         status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
         detail: Some(detail),
         errors,
+        current_status: None,
     }
 }
 

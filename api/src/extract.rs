@@ -40,12 +40,36 @@ fn json_error(error: JsonPayloadError, limit: u64) -> ApiError {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
         JsonPayloadError::Deserialize(error) => ApiError::BadRequest(match error.classify() {
             serde_json::error::Category::Eof => "The JSON body ends too early.".to_owned(),
-            _ => format!("The JSON body cannot be read: {error}."),
+            _ => format!("The JSON body cannot be read: {}.", without_values(&error)),
         }),
         JsonPayloadError::Payload(error) => {
             ApiError::BadRequest(format!("The body cannot be read: {error}."))
         }
         other => ApiError::Internal(other.to_string()),
+    }
+}
+
+/// serde's message without the value it quotes (`invalid type: string "Jo Smith", expected
+/// u32`): what was wrong and what was expected stay, but a body may carry a client's data,
+/// and an error body must never echo it.
+fn without_values(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let quotes_a_value = ["invalid type: ", "invalid value: ", "unknown variant "]
+        .iter()
+        .any(|prefix| message.starts_with(prefix));
+    if !quotes_a_value {
+        return message;
+    }
+    let (found, expected) = message.split_once(", expected ").unwrap_or((&message, ""));
+    let kind = found
+        .split(['`', '"'])
+        .next()
+        .unwrap_or(found)
+        .trim_end_matches([' ', ':']);
+    if expected.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}, expected {expected}")
     }
 }
 
@@ -113,7 +137,11 @@ where
                 );
             }
             serde_json::from_value(value).map(Self).map_err(|error| {
-                ApiError::BadRequest(format!("The JSON body cannot be read: {error}.")).into()
+                ApiError::BadRequest(format!(
+                    "The JSON body cannot be read: {}.",
+                    without_values(&error)
+                ))
+                .into()
             })
         })
     }
@@ -199,4 +227,30 @@ where
             T::deserialize(part).map_err(serde::de::Error::custom)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_was_wrong_without_echoing_the_value() {
+        let wrong_type = serde_json::from_str::<u32>(r#""Jo Smith""#).unwrap_err();
+        assert_eq!(
+            without_values(&wrong_type),
+            "invalid type: string, expected u32 at line 1 column 10"
+        );
+        let unknown = serde_json::from_str::<hearth_domain::meeting::AttendanceMode>(r#""+1 555""#)
+            .unwrap_err();
+        let message = without_values(&unknown);
+        assert!(
+            message.starts_with("unknown variant, expected"),
+            "{message}"
+        );
+        assert!(!message.contains("555"), "{message}");
+        let number = serde_json::from_str::<String>("15550102000").unwrap_err();
+        assert!(!without_values(&number).contains("1555"));
+        let syntax = serde_json::from_str::<String>("{").unwrap_err();
+        assert_eq!(without_values(&syntax), syntax.to_string());
+    }
 }

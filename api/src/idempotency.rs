@@ -76,6 +76,25 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The answer's JSON body, as first given.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// Whether this is the answer kept from an earlier request with the same key.
+    pub fn is_replay(&self) -> bool {
+        self.replayed
+    }
+
+    /// The same answer (status, replay mark) with another body: for endpoints that keep
+    /// less than they show, and show what is current on a retry.
+    pub fn with_body<T: Serialize>(self, body: &T) -> Result<Self, ApiError> {
+        Ok(Self {
+            body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?,
+            ..self
+        })
+    }
+
     /// Adds the `Location` of what a `201` answer created, read from its body (first or
     /// replayed alike, since only bodies are kept).
     pub fn located(self, locate: impl FnOnce(&serde_json::Value) -> Option<String>) -> Self {

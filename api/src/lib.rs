@@ -44,7 +44,10 @@ mod seed_content;
 pub mod settings;
 pub mod throttling;
 pub mod tokens;
+pub mod webhooks;
 
-pub use app::{no_extra_routes, prepare_database, server, smtp, start_mail_delivery};
+pub use app::{
+    no_extra_routes, prepare_database, server, smtp, start_mail_delivery, start_webhook_delivery,
+};
 pub use db::Db;
 pub use error::ApiError;

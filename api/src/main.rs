@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hearth_api::settings::{DatabaseSettings, ServeSettings};
-use hearth_api::{no_extra_routes, prepare_database, server, smtp, start_mail_delivery};
+use hearth_api::{
+    no_extra_routes, prepare_database, server, smtp, start_mail_delivery, start_webhook_delivery,
+};
 
 /// Hearth: the open backend for peer support groups.
 #[derive(Debug, Parser)]
@@ -145,6 +147,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
     let db = prepare_database(&settings.database)?;
     let delivery = start_mail_delivery(smtp, &db);
     let horizon = hearth_api::horizon::HorizonWorker::start(db.pool());
+    let webhooks = start_webhook_delivery(settings, &db)?;
     log::info!(
         "serving {} on http://{} (docs at /swagger-ui/)",
         settings.database.url,
@@ -156,6 +159,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
     })?;
     drop(delivery);
     drop(horizon);
+    drop(webhooks);
     log::info!("stopped: in-flight requests finished, database connections closed");
     Ok(())
 }
@@ -274,7 +278,7 @@ fn describe_api_error(error: &hearth_api::ApiError) -> String {
 }
 
 fn print_openapi() -> anyhow::Result<()> {
-    let json = hearth_openapi::to_json(&hearth_api::docs::openapi())?;
+    let json = hearth_api::docs::document_json(&hearth_api::docs::openapi())?;
     std::io::stdout()
         .write_all(json.as_bytes())
         .context("cannot write to stdout")

@@ -434,7 +434,7 @@ pub async fn join_group(
             };
             commit(c, group, &before, &after)?;
             if let Some(invitation) = invitation {
-                referrals::connect_through_invitation(c, invitation, user.id, request_id)?;
+                referrals::connect_through_invitation(c, invitation, request_id)?;
             }
             Ok((respond(c, after, true)?, admission))
         })

@@ -2,6 +2,8 @@
 //! followed from submission to an outcome. Client data is sealed at rest, shown to each party
 //! only as far as it needs it, and every access leaves an audit record.
 
+use std::collections::HashMap;
+
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json, Path, Query};
@@ -12,16 +14,18 @@ use hearth_domain::account::PlatformRole;
 use hearth_domain::audit::{ActorKind, AuditAction, AuditOutcome, AuditRecord, AuditRecordId};
 use hearth_domain::group::{FocusArea, GroupId, Point, parse_text};
 use hearth_domain::meeting::AttendanceMode;
-use hearth_domain::membership::{GroupRole, Invitation, InvitationId};
+use hearth_domain::membership::{GroupActor, Invitation, InvitationId};
 use hearth_domain::organization::{OrganizationId, Scope};
 use hearth_domain::referral::{
     ClientData, Consent, ContactRoute, Need, Referral, ReferralAccess, ReferralActor,
     ReferralEvent, ReferralEventId, ReferralId, ReferralStatus, ReferralView,
 };
+use hearth_domain::webhook::WebhookEvent;
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::referrals::{self, Holder, Stored, StoredEvent};
 use hearth_persistence::{
-    DbConnection, audit, groups, memberships, organizations, savepoint, transaction,
+    DbConnection, PersistenceError, audit, groups, memberships, organizations, savepoint,
+    transaction,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,12 +35,13 @@ use crate::auth::{AuthUser, Caller, ClientCaller, caller_of};
 use crate::credentials::OneTimeToken;
 use crate::db::Db;
 use crate::error::{ApiError, keep};
-use crate::extract::JsonObject;
+use crate::extract::{JsonObject, comma_separated};
 use crate::groups::{GroupPath, seen};
 use crate::idempotency::{Answer, IdempotencyKey, once};
 use crate::middleware::RequestId;
 use crate::pagination::{PageQuery, TimePage};
 use crate::sealing::DataKeys;
+use crate::webhooks::announce;
 
 /// How long the group invitation made on acceptance stays open, at most (never beyond the
 /// consent).
@@ -61,7 +66,8 @@ impl ReferralDesk {
         }
     }
 
-    fn keys(&self) -> Result<&DataKeys, ApiError> {
+    /// The data keys, or 503 when the server has none.
+    pub(crate) fn keys(&self) -> Result<&DataKeys, ApiError> {
         self.keys
             .as_ref()
             .ok_or(ApiError::NotConfigured("HEARTH_DATA_KEY"))
@@ -109,12 +115,14 @@ impl Witness {
         let Caller::Client(token) = &self.caller else {
             return Ok(None);
         };
-        let stored = organizations::client(c, token.organization, token.id)
-            .ok()
-            .filter(|client| client.revoked_at.is_none())
-            .ok_or(ApiError::Unauthenticated(
-                "the API client was revoked; ask the organisation for a new one",
-            ))?;
+        let revoked = ApiError::Unauthenticated(
+            "the API client was revoked; ask the organisation for a new one",
+        );
+        let stored = match organizations::client(c, token.organization, token.id) {
+            Ok(client) if client.revoked_at.is_none() => client,
+            Ok(_) | Err(PersistenceError::NotFound { .. }) => return Err(revoked),
+            Err(error) => return Err(error.into()),
+        };
         Ok(Some(ClientCaller {
             scopes: token
                 .scopes
@@ -166,8 +174,8 @@ impl Witness {
     }
 
     /// Runs `act` on the referral with the caller's standing, and appends the audit record:
-    /// with `act`'s writes when it succeeds; alone, marked denied or refused, when it fails
-    /// (its writes are rolled back, the record of the attempt stays). A referral that does
+    /// with `act`'s writes when it succeeds; alone, marked denied or refused, when the caller
+    /// was turned away (its writes are rolled back, the record of the attempt stays). A referral that does
     /// not exist leaves no record: there is nothing to protect.
     fn audited<T>(
         &self,
@@ -194,7 +202,10 @@ impl Witness {
                     ApiError::Domain(DomainError::NotFound(_) | DomainError::Forbidden) => {
                         AuditOutcome::Denied
                     }
-                    _ => AuditOutcome::Refused,
+                    ApiError::Domain(_) | ApiError::Validation(_) => AuditOutcome::Refused,
+                    // A failure of Hearth's own is not the caller's attempt refused: it answers
+                    // 5xx, and the whole transaction (this record with it) rolls back.
+                    _ => return Err(error),
                 };
                 auditor.append(c, &referral, action, outcome, None)?;
                 Ok(Err(error))
@@ -246,20 +257,18 @@ impl Auditor {
     }
 }
 
-/// Whether `user` is an active facilitator or owner of the group (a platform administrator is
-/// not, by that alone).
+/// Whether `user` facilitates the group (a platform administrator does not, by that alone).
 fn facilitates(c: &mut DbConnection, group: GroupId, user: &AuthUser) -> Result<bool, ApiError> {
-    Ok(memberships::find(c, group, user.id)?
-        .map(|membership| membership.standing())
-        .is_some_and(|standing| {
-            standing.status == hearth_domain::membership::MembershipStatus::Active
-                && standing.role >= GroupRole::Facilitator
-        }))
+    let actor = GroupActor {
+        platform_role: None,
+        standing: memberships::find(c, group, user.id)?.map(|membership| membership.standing()),
+    };
+    Ok(actor.facilitates())
 }
 
 /// What is sealed of a referral: everything that identifies or describes the client. Its
 /// shape is the storage format, versioned apart from the wire types.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Sealed {
     name: String,
     contact_route: ContactRoute,
@@ -272,6 +281,20 @@ struct Sealed {
     consent_given_by: String,
     consent_disclosure: String,
 }
+
+hearth_domain::redacted_debug!(
+    Sealed,
+    CreateReferralRequest,
+    ClientBody,
+    PointBody,
+    NeedBody,
+    ConsentRequest,
+    ConsentResponse,
+    ReferralResponse,
+    StatusChangeRequest,
+    ReferralEventResponse,
+    BreakGlassRequest,
+);
 
 fn referral_context(id: ReferralId) -> String {
     format!("referral {id}")
@@ -299,7 +322,7 @@ fn open_record(keys: &DataKeys, stored: &Stored) -> Result<Option<Sealed>, ApiEr
 }
 
 /// A new referral.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "organization_id": "0193a9e0-1c11-7c3e-9d2b-4a1f0e6c8b7d",
@@ -328,7 +351,7 @@ pub struct CreateReferralRequest {
 }
 
 /// The client: a first name or initials, one way to reach them, their language.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientBody {
     /// A first name or initials (1 to 50 characters).
@@ -348,7 +371,7 @@ pub struct ClientBody {
 }
 
 /// A point, in degrees.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PointBody {
     /// -90 to 90.
@@ -360,7 +383,7 @@ pub struct PointBody {
 }
 
 /// What the client is looking for.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedBody {
     /// What they want help with.
@@ -373,7 +396,7 @@ pub struct NeedBody {
 }
 
 /// The consent as the clinic records it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     /// Who consented: the client, or their legal representative by name.
@@ -389,7 +412,7 @@ pub struct ConsentRequest {
 }
 
 /// The consent behind a referral, as far as the caller may see it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ConsentResponse {
     /// Who consented (the referring organisation only).
     pub given_by: Option<String>,
@@ -404,7 +427,7 @@ pub struct ConsentResponse {
 }
 
 /// A referral, as far as the caller may see it (`view` says how far).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193aa01-2c11-7c3e-9d2b-4a1f0e6c8b7d", "view": "full", "status": "submitted",
     "fhir_status": "requested",
@@ -669,10 +692,9 @@ pub async fn create_referral(
     let answer = db
         .tx(move |c| {
             let keys = desk.keys()?;
-            once(c, &who.principal(), &key, &body, |c| {
+            let answer = once(c, &who.principal(), &key, &body, |c| {
                 let organization = referring_organization(c, &who, request.organization_id)?;
-                let group = groups::get(c, GroupId(request.group_id))
-                    .map_err(|_| DomainError::NotFound("group"))?;
+                let group = groups::get(c, GroupId(request.group_id))?;
                 hearth_domain::membership::GroupActor::ANONYMOUS
                     .may_see(group.profile.visibility)
                     .map_err(|_| DomainError::NotFound("group"))?;
@@ -714,6 +736,7 @@ pub async fn create_referral(
                     now,
                 );
                 referrals::insert_event(c, &submitted, None)?;
+                announce(c, WebhookEvent::ReferralStatusChanged, &referral, None, now)?;
                 who.auditor().append(
                     c,
                     &referral,
@@ -721,18 +744,204 @@ pub async fn create_referral(
                     AuditOutcome::Allowed,
                     None,
                 )?;
-                let stored = Stored {
-                    referral,
-                    sealed: Some(sealed),
-                };
-                Ok((
-                    StatusCode::CREATED,
-                    shown(keys, &stored, ReferralView::Full)?,
-                ))
-            })
+                Ok((StatusCode::CREATED, Submitted { id: referral.id.0 }))
+            })?;
+            // Only the id is kept for retries: the answer is read afresh, so a retry never
+            // shows client data from a copy outside the sealed record, nor after consent was
+            // revoked or the client lost its access (and the read is audited).
+            let id = serde_json::from_str::<Submitted>(answer.body())
+                .map(|submitted| ReferralId(submitted.id))
+                .map_err(|e| ApiError::Internal(format!("a kept answer does not read: {e}")))?;
+            let view = if answer.is_replay() {
+                who.audited(c, id, AuditAction::Read, |_, stored, access| {
+                    let view = access.view(stored.referral.consent_in_force(now))?;
+                    Ok((shown(keys, &stored, view)?, None))
+                })?
+            } else {
+                let stored = referrals::find(c, id)?.ok_or(DomainError::NotFound("referral"))?;
+                shown(keys, &stored, ReferralView::Full).map(Ok)?
+            };
+            Ok(view.and_then(|view| answer.with_body(&view)))
+        })
+        .await??;
+    Ok(answer.located(|body| body["id"].as_str().map(|id| format!("/v1/referrals/{id}"))))
+}
+
+/// What an idempotent submission keeps for its retries.
+#[derive(Debug, Serialize, Deserialize)]
+struct Submitted {
+    id: Uuid,
+}
+
+/// How many groups a suggestion considers at most: the newest that share the need's focus.
+const SUGGESTION_CANDIDATES: i64 = 500;
+
+/// What a client needs, in a query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionQuery {
+    /// Focus areas, such as `opioids,alcohol`: a group must share one.
+    #[serde(default, deserialize_with = "comma_separated")]
+    #[param(value_type = Option<Vec<FocusArea>>, style = Form, explode = false)]
+    pub focus_areas: Vec<FocusArea>,
+    /// How the client can attend: a group needs a meeting they can attend.
+    pub attendance_mode: Option<AttendanceMode>,
+    /// `latitude,longitude` of the client; in person only, venues within 50 km.
+    #[param(example = "40.7128,-74.0060")]
+    pub near: Option<String>,
+    /// The client's language (BCP 47): groups meeting in it rank higher.
+    #[param(example = "es")]
+    pub language: Option<String>,
+    /// How many groups, 1 to 20 (default 5).
+    #[param(minimum = 1, maximum = 20)]
+    pub limit: Option<u32>,
+}
+
+/// A group that fits a need, and why.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "group_id": "0193a9e1-2c11-7c3e-9d2b-4a1f0e6c8b7d", "name": "Harbour Lights",
+    "slug": "harbour-lights", "join_policy": "request", "score": 9,
+    "matched_focus_areas": ["opioids"], "language_matches": true,
+    "attendance_mode_matches": true, "distance_km": 2.4
+}))]
+pub struct SuggestedGroup {
+    /// The group, to pass as `group_id` when referring.
+    pub group_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its slug.
+    pub slug: String,
+    /// How it admits people (a referral's invitation admits the client whatever it is).
+    pub join_policy: hearth_domain::group::JoinPolicy,
+    /// Higher fits better: 3 per shared focus area, 2 for the language, 2 for an attendable
+    /// meeting, 2 for a venue within 10 km (1 within 50 km).
+    pub score: u32,
+    /// The focus areas of the need it shares.
+    pub matched_focus_areas: Vec<FocusArea>,
+    /// Whether it meets in the client's language.
+    pub language_matches: bool,
+    /// Whether it has a meeting in the asked attendance mode.
+    pub attendance_mode_matches: bool,
+    /// Kilometres to its nearest venue the client can attend, when `near` was given.
+    pub distance_km: Option<f64>,
+}
+
+/// A list of suggested groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestions {
+    /// Best first.
+    pub items: Vec<SuggestedGroup>,
+}
+
+/// Suggest groups for a need
+///
+/// For a counsellor who does not know which group to refer a client to: the public groups
+/// (not archived, not full, whatever their join policy) that share the need's focus, have a meeting the client can attend (and, in person,
+/// a venue within 50 km), best first. Nothing is stored and no client data is sent: pick a
+/// group, then submit the referral with its `group_id`. For the staff of an organisation and
+/// API clients with a referral scope.
+#[utoipa::path(
+    tag = tags::REFERRALS,
+    security(("bearer" = [])),
+    params(SuggestionQuery),
+    responses(
+        (status = 200, description = "The best-fitting groups", body = Suggestions),
+        (status = 400, description = "`bad-request`: a malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: neither an organisation's staff nor an API client with a referral scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation`: `near` is not `latitude,longitude`, `language` not a BCP 47 tag, `limit` out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/suggestions")]
+pub async fn suggest_groups(
+    who: Witness,
+    Query(query): Query<SuggestionQuery>,
+    db: Data<Db>,
+) -> Result<Json<Suggestions>, ApiError> {
+    let mut errors = Vec::new();
+    let near = query
+        .near
+        .as_deref()
+        .and_then(|raw| keep(&mut errors, Point::parse(raw, "near")));
+    let language = query
+        .language
+        .as_deref()
+        .and_then(|raw| keep(&mut errors, hearth_domain::content::parse_language(raw)));
+    let limit = match query.limit {
+        Some(limit @ 1..=20) => Some(limit),
+        Some(_) => {
+            errors.push(DomainError::Invalid {
+                field: "limit".to_owned(),
+                code: "range",
+                message: "must be 1 to 20".to_owned(),
+            });
+            None
+        }
+        None => Some(5),
+    };
+    let Some(limit) = limit.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::from_domain_errors(errors));
+    };
+    let need = Need {
+        focus_areas: query.focus_areas,
+        attendance_mode: query.attendance_mode,
+        near,
+    };
+    let items = db
+        .run(move |c| {
+            let referrer = match who.live_client(c)? {
+                Some(client) => !client.scopes.is_empty(),
+                None => match who.person() {
+                    Some(user) => !organizations::memberships_of(c, user.id)?.is_empty(),
+                    None => false,
+                },
+            };
+            if !referrer {
+                return Err(DomainError::Forbidden.into());
+            }
+            let filter = groups::GroupFilter {
+                focus_areas: need.focus_areas.clone(),
+                ..groups::GroupFilter::default()
+            };
+            let candidates = groups::search(
+                c,
+                &filter,
+                &groups::GroupOrder::Newest(None),
+                SUGGESTION_CANDIDATES,
+            )?;
+            let ids: Vec<GroupId> = candidates.iter().map(|group| group.id).collect();
+            let meetings = hearth_persistence::meetings::of_groups(c, &ids)?;
+            let ranked = hearth_domain::referral::suggest(
+                &need,
+                language.as_deref(),
+                candidates.iter().map(|group| {
+                    let held = meetings.iter().filter(|m| m.group == group.id).collect();
+                    (group, held)
+                }),
+            );
+            Ok(ranked
+                .into_iter()
+                .take(usize::try_from(limit).unwrap_or(5))
+                .filter_map(|fit| {
+                    let group = candidates.iter().find(|group| group.id == fit.group)?;
+                    Some(SuggestedGroup {
+                        group_id: group.id.0,
+                        name: group.profile.name.clone(),
+                        slug: group.slug.as_str().to_owned(),
+                        join_policy: group.profile.join_policy,
+                        score: fit.score,
+                        matched_focus_areas: fit.focus_areas,
+                        language_matches: fit.language,
+                        attendance_mode_matches: fit.attendance_mode,
+                        distance_km: fit.distance_km.map(|km| (km * 10.0).round() / 10.0),
+                    })
+                })
+                .collect())
         })
         .await?;
-    Ok(answer.located(|body| body["id"].as_str().map(|id| format!("/v1/referrals/{id}"))))
+    Ok(Json(Suggestions { items }))
 }
 
 /// A referral in a path.
@@ -849,8 +1058,19 @@ fn listed(
     let (found, next_cursor) =
         page.cut(found, |last| (last.referral.created_at, last.referral.id.0))?;
     let mut items = Vec::with_capacity(found.len());
+    // A caller stands the same way towards every referral of one organisation to one group.
+    let mut standings: HashMap<(OrganizationId, GroupId), ReferralAccess> = HashMap::new();
     for stored in found {
-        let access = who.access(c, &stored.referral)?;
+        let referral = &stored.referral;
+        let key = (referral.organization, referral.group);
+        let access = match standings.get(&key) {
+            Some(access) => *access,
+            None => {
+                let access = who.access(c, referral)?;
+                standings.insert(key, access);
+                access
+            }
+        };
         let view = access.view(stored.referral.consent_in_force(now))?;
         who.auditor().append(
             c,
@@ -987,7 +1207,7 @@ pub async fn list_group_referrals(
 }
 
 /// A change of status.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "declined", "reason": "The group is full until March; try Tuesday Circle."}))]
 pub struct StatusChangeRequest {
@@ -1027,12 +1247,28 @@ fn moved(
     }
     let current =
         referrals::find(c, referral.id)?.map_or(referral.status, |stored| stored.referral.status);
+    if current == referral.status {
+        return Err(DomainError::ConsentNotInForce.into());
+    }
     Err(DomainError::InvalidTransition {
         subject: "referral",
         from: current.as_str(),
         to: to.as_str(),
     }
     .into())
+}
+
+/// Revokes the group invitation a referral handed out, once the referral has ended or lost
+/// its consent: the code must not admit anybody any more, nor connect the referral.
+fn close_invitation(
+    c: &mut DbConnection,
+    referral: &Referral,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if let Some(invitation) = referral.invitation {
+        memberships::revoke_invitation(c, referral.group, invitation, at)?;
+    }
+    Ok(())
 }
 
 /// Change a referral's status
@@ -1053,7 +1289,7 @@ fn moved(
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: the caller's party may not make this move (a clinic accepting, a facilitator withdrawing, a client without `referrals:write`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid-transition`: not possible from the current status (named in `detail`); `consent-not-in-force`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition`: not possible from the current status (in `current_status`); `consent-not-in-force`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation`: a missing or oversized reason", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = NOT_CONFIGURED, body = Problem, content_type = "application/problem+json"),
     )
@@ -1088,18 +1324,26 @@ pub async fn change_referral_status(
             who.audited(c, id, AuditAction::ChangeStatus, |c, stored, access| {
                 let referral = &stored.referral;
                 let actor = access.actor_for(referral.status, to)?;
-                let onwards = matches!(
-                    to,
-                    ReferralStatus::Accepted
-                        | ReferralStatus::Contacted
-                        | ReferralStatus::Connected
-                );
-                if onwards && !referral.consent_in_force(now) {
+                if to.needs_consent() && !referral.consent_in_force(now) {
                     return Err(DomainError::ConsentNotInForce.into());
                 }
                 moved(c, referral, to, now)?;
+                if to.is_final() {
+                    close_invitation(c, referral, now)?;
+                }
                 let event = ReferralEvent::new(referral.id, Some(referral.status), to, actor, now);
                 note_event(c, keys, &event, reason.as_deref())?;
+                let moved_referral = Referral {
+                    status: to,
+                    ..referral.clone()
+                };
+                announce(
+                    c,
+                    WebhookEvent::ReferralStatusChanged,
+                    &moved_referral,
+                    Some(referral.status),
+                    now,
+                )?;
                 if let (Some(code), Some(user)) = (&invitation_code, who.person()) {
                     let invitation = Invitation {
                         id: InvitationId::new(),
@@ -1128,7 +1372,7 @@ pub async fn change_referral_status(
 }
 
 /// One change in a referral's timeline.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193aa02-2c11-7c3e-9d2b-4a1f0e6c8b7d", "from": "submitted", "status": "accepted",
     "fhir_status": "accepted", "actor": "facilitator", "reason": null,
@@ -1241,7 +1485,7 @@ pub async fn list_referral_events(
     responses(
         (status = 200, description = "Revoked: the status-only view", body = ReferralResponse),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: only the referring organisation (an API client with `referrals:write`) records a revocation", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: only the referring organisation (its people, or its API client with `referrals:write`) records a revocation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = NOT_FOUND, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = NOT_CONFIGURED, body = Problem, content_type = "application/problem+json"),
     )
@@ -1261,8 +1505,18 @@ pub async fn revoke_referral_consent(
             let keys = desk.keys()?;
             who.audited(c, id, AuditAction::RevokeConsent, |c, _, access| {
                 access.may_revoke_consent()?;
-                referrals::revoke_consent(c, id, now)?;
+                let newly = referrals::revoke_consent(c, id, now)?;
                 let stored = referrals::find(c, id)?.ok_or(DomainError::NotFound("referral"))?;
+                close_invitation(c, &stored.referral, now)?;
+                if newly {
+                    announce(
+                        c,
+                        WebhookEvent::ReferralConsentRevoked,
+                        &stored.referral,
+                        None,
+                        now,
+                    )?;
+                }
                 Ok((shown(keys, &stored, ReferralView::StatusOnly)?, None))
             })
         })
@@ -1271,7 +1525,7 @@ pub async fn revoke_referral_consent(
 }
 
 /// Why a platform administrator needs to see a client's data.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Safety report #4411: the group lost the client's number."}))]
 pub struct BreakGlassRequest {
@@ -1283,8 +1537,9 @@ pub struct BreakGlassRequest {
 /// Break the glass on a referral
 ///
 /// A platform administrator, who otherwise sees metadata only, reads the client's data for a
-/// stated reason. The access and its reason go to the referring organisation's audit log.
-/// Data erased at revocation stays gone.
+/// stated reason. The access and its reason go to the referring organisation's audit log,
+/// which nobody can change: give a ticket reference, never details of the client. Data
+/// erased at revocation stays gone.
 #[utoipa::path(
     tag = tags::REFERRALS,
     security(("bearer" = [])),
@@ -1339,10 +1594,13 @@ fn move_as_hearth(
     auditor: &Auditor,
 ) -> Result<bool, ApiError> {
     let now = Utc::now();
-    if referral.status.may_move(to, ReferralActor::System).is_err()
-        || !referrals::move_status(c, referral.id, referral.status, to, now)?
-    {
+    let allowed = referral.status.may_move(to, ReferralActor::System).is_ok()
+        && (!to.needs_consent() || referral.consent_in_force(now));
+    if !allowed || !referrals::move_status(c, referral.id, referral.status, to, now)? {
         return Ok(false);
+    }
+    if to.is_final() {
+        close_invitation(c, referral, now)?;
     }
     let event = ReferralEvent::new(
         referral.id,
@@ -1352,6 +1610,17 @@ fn move_as_hearth(
         now,
     );
     referrals::insert_event(c, &event, None)?;
+    let moved = Referral {
+        status: to,
+        ..referral.clone()
+    };
+    announce(
+        c,
+        WebhookEvent::ReferralStatusChanged,
+        &moved,
+        Some(referral.status),
+        now,
+    )?;
     auditor.append(
         c,
         referral,
@@ -1362,19 +1631,18 @@ fn move_as_hearth(
     Ok(true)
 }
 
-/// Connects the referral that handed out the invitation `account` just joined the group
-/// with, if the referral still waits for it. The audit log names the client's account.
+/// Connects the referral that handed out the invitation somebody just joined the group with,
+/// if the referral still waits for it (and its consent holds). The audit log names Hearth,
+/// not the account that joined: the clinic must not learn the client's pseudonymous account.
 pub(crate) fn connect_through_invitation(
     c: &mut DbConnection,
     invitation: InvitationId,
-    account: hearth_domain::account::AccountId,
     request_id: Option<String>,
 ) -> Result<(), ApiError> {
     if let Some(stored) = referrals::find_by_invitation(c, invitation)? {
         let auditor = Auditor {
-            kind: ActorKind::Account,
-            id: Some(account.0),
             request_id,
+            ..Auditor::SYSTEM
         };
         move_as_hearth(c, &stored.referral, ReferralStatus::Connected, &auditor)?;
     }

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     accounts, articles, attendance, content, crisis, feeds, groups, health, me, meetings,
-    memberships, moderation, organizations, posts, referrals, resources, tokens,
+    memberships, moderation, organizations, posts, referrals, resources, tokens, webhooks,
 };
 
 /// Mounts every documented route.
@@ -58,12 +58,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(organizations::create_api_client)
             .service(organizations::rotate_api_client_secret)
             .service(organizations::revoke_api_client)
-            .service(referrals::list_audit_records),
+            .service(referrals::list_audit_records)
+            .service(webhooks::create_webhook)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::list_webhook_deliveries)
+            .service(webhooks::redeliver_webhook_delivery),
     )
     .service(
         scope("/v1/referrals")
             .service(referrals::create_referral)
             .service(referrals::list_referrals)
+            .service(referrals::suggest_groups)
             .service(referrals::get_referral)
             .service(referrals::change_referral_status)
             .service(referrals::list_referral_events)

@@ -117,6 +117,11 @@ pub struct ServeSettings {
           value_parser = clap::value_parser!(u32).range(1..=90 * 24))]
     pub referral_answer_hours: u32,
 
+    /// Let webhooks go to plain `http` on loopback addresses: for tests and development on one
+    /// machine only. Private, link-local and metadata addresses stay refused.
+    #[arg(long = "webhook-allow-loopback", env = "HEARTH_WEBHOOK_ALLOW_LOOPBACK")]
+    pub webhook_allow_loopback: bool,
+
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "HEARTH_WORKERS")]
     pub workers: Option<NonZeroUsize>,
@@ -151,6 +156,7 @@ impl ServeSettings {
             data_key: None,
             data_previous_keys: Vec::new(),
             referral_answer_hours: 14 * 24,
+            webhook_allow_loopback: false,
             workers: None,
             shutdown_timeout_secs: 30,
         }

@@ -25,6 +25,7 @@ pub mod schedule;
 mod sensitive;
 pub mod throttle;
 mod vocabulary;
+pub mod webhook;
 
 pub use error::DomainError;
 pub use sensitive::Sensitive;

@@ -185,6 +185,13 @@ impl GroupActor {
         self.may_attend(visibility)
     }
 
+    /// Whether they facilitate the group themselves: an active facilitator or owner. (A
+    /// platform administrator may moderate any group, but facilitates none by that alone.)
+    pub fn facilitates(&self) -> bool {
+        self.active_role()
+            .is_some_and(|role| role >= GroupRole::Facilitator)
+    }
+
     /// Pending requests, bans and invitations: facilitators, owners, platform admins.
     pub fn may_moderate(&self, visibility: Visibility) -> Result<(), DomainError> {
         self.may_see(visibility)?;

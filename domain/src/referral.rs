@@ -9,10 +9,10 @@ use crate::DomainError;
 use crate::account::Email;
 use crate::content::{parse_language, required};
 use crate::error::kept;
-use crate::group::{FocusArea, GroupId, Point};
+use crate::group::{FocusArea, Group, GroupId, Point};
 use crate::group::{is_phone, parse_text};
 use crate::identifier::identifier;
-use crate::meeting::AttendanceMode;
+use crate::meeting::{AttendanceMode, Meeting};
 use crate::membership::InvitationId;
 use crate::organization::OrganizationId;
 use crate::vocabulary::vocabulary;
@@ -152,6 +152,12 @@ impl ReferralStatus {
         }
     }
 
+    /// Whether moving here needs the client's consent in force: going forward does, ending
+    /// (declining, withdrawing, closing, expiring) does not.
+    pub fn needs_consent(self) -> bool {
+        matches!(self, Self::Accepted | Self::Contacted | Self::Connected)
+    }
+
     /// Whether the move needs a reason on the timeline: declining, withdrawing and closing
     /// (the outcome) do.
     pub fn needs_reason(self) -> bool {
@@ -173,7 +179,7 @@ vocabulary! {
 
 /// What the group needs to reach the client, and nothing more: a first name or initials, one
 /// way to reach them, their language and a note. Stored encrypted; never logged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClientData {
     /// A first name or initials.
     pub name: String,
@@ -242,7 +248,7 @@ impl ClientData {
 
 /// The client's consent to this disclosure (42 CFR § 2.31): who gave it, when, to what, and
 /// until when. A referral lives only while its consent is in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Consent {
     /// Who consented: the client, or their legal representative by name.
     pub given_by: String,
@@ -309,15 +315,10 @@ impl Consent {
             Err(errors)
         }
     }
-
-    /// Whether the client's data may be shown at `now`.
-    pub fn in_force(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && self.expires_at > now
-    }
 }
 
 /// What the client is looking for, so the group knows what to offer.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Need {
     /// What they want help with.
     pub focus_areas: Vec<FocusArea>,
@@ -325,6 +326,121 @@ pub struct Need {
     pub attendance_mode: Option<AttendanceMode>,
     /// Roughly where they are, for in-person meetings.
     pub near: Option<Point>,
+}
+
+crate::redacted_debug!(ClientData, Consent, Need);
+
+/// How far a group's venue may be for a client who can only attend in person.
+pub const IN_PERSON_REACH_KM: f64 = 50.0;
+
+/// A group a counsellor might refer a client to, and why it fits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The group.
+    pub group: GroupId,
+    /// Higher fits better: 3 per focus area shared, 2 for the client's language, 2 for a
+    /// meeting they can attend, 2 for a venue within 10 km (1 within 50 km).
+    pub score: u32,
+    /// The focus areas of the need the group shares.
+    pub focus_areas: Vec<FocusArea>,
+    /// Whether the group meets in the client's language.
+    pub language: bool,
+    /// Whether a meeting suits the need's attendance mode.
+    pub attendance_mode: bool,
+    /// The nearest venue of a meeting the client can attend in person, in kilometres.
+    pub distance_km: Option<f64>,
+}
+
+/// Ranks groups (each with its meetings) for a need and a language, best first. A group is
+/// left out when it is archived or full, shares none of the need's focus areas (when the need
+/// names some), has no meeting the client can attend (when the need names a mode), or meets
+/// in person only beyond [`IN_PERSON_REACH_KM`] of a client who can only attend in person.
+pub fn suggest<'a>(
+    need: &Need,
+    language: Option<&str>,
+    candidates: impl IntoIterator<Item = (&'a Group, Vec<&'a Meeting>)>,
+) -> Vec<Suggestion> {
+    let primary = |tag: &str| tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    let mut suggestions: Vec<Suggestion> = candidates
+        .into_iter()
+        .filter_map(|(group, meetings)| {
+            let full = group
+                .profile
+                .capacity
+                .is_some_and(|capacity| group.member_count >= capacity);
+            if group.archived_at.is_some() || full {
+                return None;
+            }
+            let focus_areas: Vec<FocusArea> = need
+                .focus_areas
+                .iter()
+                .copied()
+                .filter(|focus| group.profile.focus_areas.contains(focus))
+                .collect();
+            if !need.focus_areas.is_empty() && focus_areas.is_empty() {
+                return None;
+            }
+            let speaks = language.is_some_and(|wanted| {
+                group
+                    .profile
+                    .languages
+                    .iter()
+                    .chain(meetings.iter().flat_map(|m| m.details.languages.iter()))
+                    .any(|spoken| primary(spoken) == primary(wanted))
+            });
+            let attendable: Vec<&&Meeting> = meetings
+                .iter()
+                .filter(|meeting| match need.attendance_mode {
+                    Some(AttendanceMode::InPerson) => meeting.details.mode.has_venue(),
+                    Some(AttendanceMode::Online) => meeting.details.mode.is_online(),
+                    Some(AttendanceMode::Hybrid) | None => true,
+                })
+                .collect();
+            if need.attendance_mode.is_some() && attendable.is_empty() {
+                return None;
+            }
+            let distance_km = need.near.and_then(|near| {
+                attendable
+                    .iter()
+                    .filter_map(|meeting| meeting.details.venue.as_ref())
+                    .map(|venue| near.distance_km(venue.point))
+                    .min_by(f64::total_cmp)
+            });
+            let in_person_only = need.attendance_mode == Some(AttendanceMode::InPerson);
+            if in_person_only
+                && need.near.is_some()
+                && distance_km.is_none_or(|km| km > IN_PERSON_REACH_KM)
+            {
+                return None;
+            }
+            let closeness = match distance_km {
+                Some(km) if km <= 10.0 => 2,
+                Some(km) if km <= IN_PERSON_REACH_KM => 1,
+                _ => 0,
+            };
+            let shared = u32::try_from(focus_areas.len()).unwrap_or(u32::MAX);
+            Some(Suggestion {
+                group: group.id,
+                score: 3 * shared
+                    + 2 * u32::from(speaks)
+                    + 2 * u32::from(need.attendance_mode.is_some())
+                    + closeness,
+                focus_areas,
+                language: speaks,
+                attendance_mode: need.attendance_mode.is_some(),
+                distance_km,
+            })
+        })
+        .collect();
+    suggestions.sort_by(|a, b| {
+        b.score.cmp(&a.score).then_with(|| {
+            let far = f64::INFINITY;
+            a.distance_km
+                .unwrap_or(far)
+                .total_cmp(&b.distance_km.unwrap_or(far))
+        })
+    });
+    suggestions
 }
 
 /// A referral as Hearth routes it: everything but what identifies or describes the client,
@@ -391,16 +507,17 @@ pub enum ReferralView {
 }
 
 impl ReferralAccess {
-    /// What this caller sees of a referral whose consent is or is not in force. Anybody
-    /// without a standing is told the referral does not exist; members of the group never see
-    /// referrals.
+    /// What this caller sees of a referral whose consent is or is not in force: without it,
+    /// whoever may see the referral sees only its status (even which group it went to says
+    /// something about the client). Anybody without a standing is told the referral does not
+    /// exist; members of the group never see referrals.
     pub fn view(self, consent_in_force: bool) -> Result<ReferralView, DomainError> {
         let view = if self.clinic_reads || self.clinic_writes {
             ReferralView::Full
         } else if self.facilitator {
             ReferralView::Contact
         } else if self.platform_admin {
-            return Ok(ReferralView::Metadata);
+            ReferralView::Metadata
         } else {
             return Err(DomainError::NotFound("referral"));
         };
@@ -569,10 +686,9 @@ mod tests {
             ReferralAccess::default().view(true),
             Err(DomainError::NotFound("referral"))
         );
-        for revoked in [clinic, facilitator] {
+        for revoked in [clinic, facilitator, admin] {
             assert_eq!(revoked.view(false), Ok(ReferralView::StatusOnly));
         }
-        assert_eq!(admin.view(false), Ok(ReferralView::Metadata));
     }
 
     #[test]
@@ -679,13 +795,7 @@ mod tests {
             revoked_at: None,
         };
         let checked = consent.clone().check(now).unwrap();
-        assert!(checked.in_force(now));
-        assert!(!checked.in_force(now + Duration::days(91)));
-        let revoked = Consent {
-            revoked_at: Some(now),
-            ..checked
-        };
-        assert!(!revoked.in_force(now));
+        assert_eq!(checked.given_by, "Client");
 
         let expired = Consent {
             expires_at: now - Duration::minutes(1),

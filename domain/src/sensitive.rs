@@ -35,6 +35,19 @@ impl<T> fmt::Display for Sensitive<T> {
     }
 }
 
+/// Implements `Debug` for types that carry client data, naming the type and hiding every
+/// field, so that a `{:?}` anywhere (a log line, a panic message) shows none of it.
+#[macro_export]
+macro_rules! redacted_debug {
+    ($($name:ty),+ $(,)?) => {$(
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(concat!(stringify!($name), " { *** }"))
+            }
+        }
+    )+};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

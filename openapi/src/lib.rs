@@ -213,9 +213,20 @@ fn default_problem() -> RefOr<utoipa::openapi::Response> {
     )
 }
 
-/// The document as committed in `openapi/openapi.json` and served at `/api-docs/openapi.json`.
-pub fn to_json(doc: &utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
-    let mut json = serde_json::to_string_pretty(doc)?;
+/// The document as committed in `openapi/openapi.json` and served at `/api-docs/openapi.json`,
+/// with the OpenAPI 3.1 `webhooks` (Path Items of the requests Hearth sends), which utoipa 6
+/// has no field for.
+pub fn to_json(
+    doc: &utoipa::openapi::OpenApi,
+    webhooks: &serde_json::Value,
+) -> Result<String, serde_json::Error> {
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        #[serde(flatten)]
+        doc: &'a utoipa::openapi::OpenApi,
+        webhooks: &'a serde_json::Value,
+    }
+    let mut json = serde_json::to_string_pretty(&Document { doc, webhooks })?;
     json.push('\n');
     Ok(json)
 }

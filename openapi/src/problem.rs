@@ -29,6 +29,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(default = json!([]))]
     pub errors: Vec<FieldError>,
+    /// Where the thing stands now (only on `/problems/invalid-transition`), so a client can
+    /// refresh its view without another request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "declined")]
+    pub current_status: Option<String>,
 }
 
 /// One invalid field of a request.

@@ -31,6 +31,7 @@ pub mod resources;
 pub mod rsvps;
 mod schema;
 mod time;
+pub mod webhooks;
 
 pub use connection::{
     Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, StatementCount, connect, optimize,

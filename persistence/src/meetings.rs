@@ -280,6 +280,22 @@ pub fn of_group(
     rows.into_iter().map(MeetingRow::into_meeting).collect()
 }
 
+/// The meetings (not deleted) of these groups, in one query.
+pub fn of_groups(
+    c: &mut DbConnection,
+    groups: &[GroupId],
+) -> Result<Vec<Meeting>, PersistenceError> {
+    let rows: Vec<MeetingRow> = meetings::table
+        .filter(
+            meetings::group_id.eq_any(groups.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        )
+        .filter(meetings::deleted_at.is_null())
+        .order(meetings::id.asc())
+        .select(MeetingRow::as_select())
+        .load(c)?;
+    rows.into_iter().map(MeetingRow::into_meeting).collect()
+}
+
 /// Locks the meeting for the rest of the transaction, so that edits and exceptions of one
 /// meeting are applied one after the other.
 pub fn lock(c: &mut DbConnection, id: MeetingId) -> Result<(), PersistenceError> {

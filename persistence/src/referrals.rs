@@ -150,8 +150,9 @@ pub fn find_by_invitation(
     row.map(stored).transpose()
 }
 
-/// Moves the referral from `from` to `to`, only if it still stands at `from`: of two changes
-/// racing, one wins and the other learns it lost. Answers whether this one won.
+/// Moves the referral from `from` to `to`, only if it still stands at `from` and, when `to`
+/// needs it, its consent is still in force at `at`: of a change racing another (or a
+/// revocation), one wins and the other learns it lost. Answers whether this one won.
 pub fn move_status(
     c: &mut DbConnection,
     id: ReferralId,
@@ -159,16 +160,24 @@ pub fn move_status(
     to: ReferralStatus,
     at: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
-    let moved = diesel::update(
-        referrals::table
-            .find(id.to_string())
-            .filter(referrals::status.eq(from.as_str())),
-    )
-    .set((
+    let at = to_db(at);
+    let target = referrals::table
+        .find(id.to_string())
+        .filter(referrals::status.eq(from.as_str()));
+    let values = (
         referrals::status.eq(to.as_str()),
-        referrals::updated_at.eq(to_db(at)),
-    ))
-    .execute(c)?;
+        referrals::updated_at.eq(at),
+    );
+    let moved = if to.needs_consent() {
+        let consent_holds = referrals::consent_revoked_at
+            .is_null()
+            .and(referrals::consent_expires_at.gt(at));
+        diesel::update(target.filter(consent_holds))
+            .set(values)
+            .execute(c)?
+    } else {
+        diesel::update(target).set(values).execute(c)?
+    };
     Ok(moved == 1)
 }
 

@@ -427,6 +427,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organization_id -> Text,
+        url -> Text,
+        events -> Text,
+        sealed_secret -> Binary,
+        created_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        claim -> Nullable<Text>,
+        give_up_at -> Timestamp,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+
+diesel::table! {
     audit_records (id) {
         id -> Text,
         organization_id -> Text,
@@ -471,5 +504,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     refresh_tokens,
     resources,
-    support_groups
+    support_groups,
+    webhook_deliveries,
+    webhooks
 );

@@ -87,6 +87,10 @@ struct World {
     resource: String,
     /// A referral the organisation's API client sent to the group.
     referral: String,
+    /// The organisation's webhook endpoint.
+    webhook: String,
+    /// The endpoint's delivery of the referral's submission.
+    delivery: String,
 }
 
 impl World {
@@ -229,6 +233,7 @@ impl World {
             .unwrap()
             .to_owned();
         let target = app.account_id(&target).await;
+        let webhook = register_webhook(&app, &admin, &org).await;
         let referral = Reply::of(
             app.post("/v1/referrals")
                 .insert_header(("authorization", format!("Bearer {client_token}")))
@@ -236,6 +241,18 @@ impl World {
         )
         .await
         .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let delivery = Reply::of(
+            app.get(&format!(
+                "/v1/organizations/{org}/webhooks/{webhook}/deliveries"
+            ))
+            .insert_header(admin.bearer())
+            .send(),
+        )
+        .await
+        .json()["items"][0]["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -267,6 +284,8 @@ impl World {
             article,
             resource,
             referral,
+            webhook,
+            delivery,
         }
     }
 
@@ -1082,6 +1101,14 @@ impl World {
             ),
             row(
                 Method::GET,
+                "/v1/referrals/suggestions",
+                "/v1/referrals/suggestions?focus_areas=opioids".into(),
+                Body::Empty,
+                // For those who refer: people of an organisation, clients with a scope.
+                [401, 403, 200, 200, 403, 200, 200, 200, 403],
+            ),
+            row(
+                Method::GET,
                 "/v1/referrals/{referral_id}",
                 format!("/v1/referrals/{referral}"),
                 Body::Empty,
@@ -1123,6 +1150,47 @@ impl World {
                 group_owner(200),
             ),
             row(
+                Method::POST,
+                "/v1/organizations/{organization_id}/webhooks",
+                format!("/v1/organizations/{org}/webhooks"),
+                Body::Json(webhook_body()),
+                managers(201),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}/webhooks",
+                format!("/v1/organizations/{org}/webhooks"),
+                Body::Empty,
+                managers(200),
+            ),
+            row(
+                Method::DELETE,
+                "/v1/organizations/{organization_id}/webhooks/{webhook_id}",
+                format!("/v1/organizations/{org}/webhooks/{{fresh_webhook}}"),
+                Body::Empty,
+                managers(204),
+            ),
+            row(
+                Method::GET,
+                "/v1/organizations/{organization_id}/webhooks/{webhook_id}/deliveries",
+                format!(
+                    "/v1/organizations/{org}/webhooks/{}/deliveries",
+                    self.webhook
+                ),
+                Body::Empty,
+                managers(200),
+            ),
+            row(
+                Method::POST,
+                "/v1/organizations/{organization_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+                format!(
+                    "/v1/organizations/{org}/webhooks/{}/deliveries/{}/redeliver",
+                    self.webhook, self.delivery
+                ),
+                Body::Empty,
+                managers(202),
+            ),
+            row(
                 Method::GET,
                 "/v1/organizations/{organization_id}/audit",
                 format!("/v1/organizations/{org}/audit"),
@@ -1159,6 +1227,11 @@ on_both_backends! {
                     row.path.replace("{fresh}", &world.fresh_client().await)
                 } else if row.path.contains("{fresh_meeting}") {
                     row.path.replace("{fresh_meeting}", &world.fresh_meeting().await)
+                } else if row.path.contains("{fresh_webhook}") {
+                    row.path.replace(
+                        "{fresh_webhook}",
+                        &register_webhook(&world.app, &world.admin, &world.org).await,
+                    )
                 } else if row.path.contains("{fresh_referral}") {
                     row.path.replace("{fresh_referral}", &world.fresh_referral().await)
                 } else if row.path.contains("{fresh_invitation}") {
@@ -1201,7 +1274,13 @@ fn every_operation_is_in_the_matrix() {
 }
 
 /// The operations [`World::rows`] covers, checked against the contract above.
-const MATRIX_OPERATIONS: [&str; 94] = [
+const MATRIX_OPERATIONS: [&str; 100] = [
+    "GET /v1/referrals/suggestions",
+    "POST /v1/organizations/{organization_id}/webhooks",
+    "GET /v1/organizations/{organization_id}/webhooks",
+    "DELETE /v1/organizations/{organization_id}/webhooks/{webhook_id}",
+    "GET /v1/organizations/{organization_id}/webhooks/{webhook_id}/deliveries",
+    "POST /v1/organizations/{organization_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
     "POST /v1/referrals",
     "GET /v1/referrals",
     "GET /v1/referrals/{referral_id}",
@@ -1299,6 +1378,23 @@ const MATRIX_OPERATIONS: [&str; 94] = [
 ];
 
 /// A weekly hybrid meeting on Sundays.
+/// An endpoint on a public address, given as one so that nothing needs resolving; the matrix
+/// runs no delivery worker, so nothing is sent to it.
+fn webhook_body() -> Value {
+    json!({"url": "https://93.184.216.34/hooks", "events": ["referral.status_changed"]})
+}
+
+async fn register_webhook(app: &TestApp, admin: &Member, org: &str) -> String {
+    let created = Reply::of(
+        app.post(&format!("/v1/organizations/{org}/webhooks"))
+            .insert_header(admin.bearer())
+            .send_json(&webhook_body()),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    created.json()["id"].as_str().unwrap().to_owned()
+}
+
 fn referral_body(org: &str, group: &str) -> Value {
     let now = chrono::Utc::now();
     json!({

@@ -37,3 +37,4 @@ mod resources;
 mod schema;
 mod seed;
 mod throttling;
+mod webhooks;

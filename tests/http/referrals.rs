@@ -214,6 +214,14 @@ on_both_backends! {
         let newcomer = n.app.member("client@example.org", "J").await;
         let joined = n.app.join(&newcomer, &n.group, json!({"invitation": code})).await;
         assert_eq!(joined.status, 201, "{}", joined.text());
+        let connection = n
+            .audit(&format!("&referral_id={id}"))
+            .await
+            .into_iter()
+            .find(|record| record["detail"] == "connected")
+            .unwrap();
+        assert_eq!(connection["actor_kind"], "system", "the clinic never learns the client's account");
+        assert_eq!(connection["actor_id"], Value::Null);
         let now = n
             .as_client(&n.client_token, Method::GET, &format!("/v1/referrals/{id}"), None)
             .await;
@@ -249,6 +257,7 @@ on_both_backends! {
         let again = n.move_to(&n.facilitator, id, json!({"status": "accepted"})).await;
         let problem = again.assert_problem(409, "invalid-transition");
         assert!(problem["detail"].as_str().unwrap().contains("from closed"), "{problem}");
+        assert_eq!(problem["current_status"], "closed");
     }
 
     async fn every_impossible_or_unauthorised_move_is_refused(backend: TestBackend) {
@@ -294,7 +303,7 @@ on_both_backends! {
         for to in ["accepted", "contacted", "connected", "closed", "withdrawn"] {
             let refused = n.move_to(&n.facilitator, &id, json!({"status": to, "reason": "x"})).await;
             let problem = refused.assert_problem(409, "invalid-transition");
-            assert!(problem["detail"].as_str().unwrap().contains("from declined"), "{problem}");
+            assert_eq!(problem["current_status"], "declined", "{problem}");
         }
 
         let withdrawn = n.refer().await;
@@ -347,13 +356,20 @@ on_both_backends! {
         assert_eq!(listed.json()["items"], json!([]), "nothing was stored");
 
         let id = n.refer().await;
+        let accepted = n.move_to(&n.facilitator, &id, json!({"status": "accepted"})).await;
+        let code = accepted.json()["invitation_code"].as_str().unwrap().to_owned();
         let revoked = n
             .as_client(&n.client_token, Method::POST, &format!("/v1/referrals/{id}/consent/revoke"), None)
             .await;
         assert_eq!(revoked.status, 200, "{}", revoked.text());
         let revoked = revoked.json();
         assert_eq!(revoked["view"], "status_only");
-        assert_eq!(revoked["status"], "submitted");
+        assert_eq!(revoked["status"], "accepted");
+        let latecomer = n.app.member("late@example.org", "Late").await;
+        n.app
+            .join(&latecomer, &n.group, json!({"invitation": code}))
+            .await
+            .assert_problem(422, "validation");
         for hidden in ["client", "need", "consent", "group_id", "organization_id"] {
             assert_eq!(revoked[hidden], Value::Null, "{hidden}");
         }
@@ -362,14 +378,14 @@ on_both_backends! {
             assert_eq!(seen["view"], "status_only");
             assert_eq!(seen["client"], Value::Null);
         }
-        n.move_to(&n.facilitator, &id, json!({"status": "accepted"}))
+        n.move_to(&n.facilitator, &id, json!({"status": "contacted"}))
             .await
             .assert_problem(409, "consent-not-in-force");
-        let declined = n
-            .move_to(&n.facilitator, &id, json!({"status": "declined", "reason": "Consent revoked."}))
+        let withdrawn = n
+            .move_to(&n.counsellor, &id, json!({"status": "withdrawn", "reason": "Consent revoked."}))
             .await;
-        assert_eq!(declined.status, 200, "a referral without consent can still be ended");
-        n.move_to(&n.counsellor, &id, json!({"status": "withdrawn", "reason": "x"}))
+        assert_eq!(withdrawn.status, 200, "a referral without consent can still be ended");
+        n.move_to(&n.facilitator, &id, json!({"status": "closed", "reason": "x"}))
             .await
             .assert_problem(409, "invalid-transition");
         let events = n.app.get_as(&n.counsellor, &format!("/v1/referrals/{id}/events")).await.json();
@@ -440,11 +456,31 @@ on_both_backends! {
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
         assert_eq!(again.json()["id"], first.json()["id"]);
         assert_eq!(again.header("location"), first.header("location"));
-        let mut other = body;
+        let mut other = body.clone();
         other["client"]["name"] = json!("K.");
         Reply::of(send(other)).await.assert_problem(422, "idempotency-key-reused");
         let listed = n.as_client(&n.client_token, Method::GET, "/v1/referrals", None).await;
         assert_eq!(listed.json()["items"].as_array().unwrap().len(), 1);
+
+        let id = first.json()["id"].as_str().unwrap().to_owned();
+        n.as_client(&n.client_token, Method::POST, &format!("/v1/referrals/{id}/consent/revoke"), None)
+            .await;
+        let after_revocation = Reply::of(send(body)).await;
+        assert_eq!(after_revocation.status, 201);
+        assert_eq!(after_revocation.header("idempotent-replayed"), Some("true"));
+        assert_eq!(after_revocation.json()["view"], "status_only", "a retry shows what is current");
+        assert_eq!(after_revocation.json()["client"], Value::Null);
+        use diesel::sql_types::Text;
+        #[derive(QueryableByName)]
+        struct Kept {
+            #[diesel(sql_type = Text)]
+            body: String,
+        }
+        let kept = diesel::sql_query("SELECT body FROM idempotency_keys")
+            .load::<Kept>(&mut n.app.database.connect())
+            .unwrap();
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|k| !k.body.contains("555") && !k.body.contains("J.")), "retries keep only the id");
     }
 
     async fn each_party_sees_what_it_needs_and_nobody_else_anything(backend: TestBackend) {
@@ -685,5 +721,86 @@ on_both_backends! {
         n.as_client(&n.client_token, Method::POST, "/v1/referrals", Some(referral_body(&n.group)))
             .await
             .assert_problem(409, "group-archived");
+    }
+}
+
+fn meeting_at(mode: &str, latitude: f64, longitude: f64) -> Value {
+    let mut body = json!({
+        "title": "Weekly meeting",
+        "attendance_mode": mode,
+        "time_zone": "America/New_York",
+        "schedule": {"frequency": "weekly", "weekdays": ["monday"], "start_time": "19:00",
+                     "starts_on": "2026-01-05"}
+    });
+    if mode != "online" {
+        body["venue"] =
+            json!({"formatted_address": "1 Main St", "latitude": latitude, "longitude": longitude});
+    }
+    if mode != "in_person" {
+        body["online"] = json!({"conference_url": "https://meet.example.org/weekly"});
+    }
+    body
+}
+
+on_both_backends! {
+    async fn counsellors_get_the_groups_that_fit_a_need(backend: TestBackend) {
+        let n = network(backend).await;
+        let mut made = std::collections::HashMap::new();
+        for (name, focus, language, mode, (lat, lng)) in [
+            ("Spanish Harbour", "opioids", "es", "in_person", (40.72, -74.0)),
+            ("Online Circle", "opioids", "en", "online", (0.0, 0.0)),
+            ("Drinkers Anonymous Table", "alcohol", "es", "in_person", (40.72, -74.0)),
+            ("Far Away", "opioids", "es", "in_person", (34.05, -118.24)),
+        ] {
+            let group = n
+                .app
+                .group(&n.owner, json!({"name": name, "focus_areas": [focus], "languages": [language]}))
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            n.app.meeting(&n.owner, &group, meeting_at(mode, lat, lng)).await;
+            made.insert(group, name);
+        }
+        let names = |reply: Reply| -> Vec<&str> {
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            reply.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| made[item["group_id"].as_str().unwrap()])
+                .collect()
+        };
+        let suggest = |query: &str| {
+            let path = format!("/v1/referrals/suggestions?{query}");
+            let n = &n;
+            async move { n.as_client(&n.client_token, Method::GET, &path, None).await }
+        };
+
+        let nearby = suggest("focus_areas=opioids&attendance_mode=in_person&near=40.71,-74.0&language=es-MX").await;
+        let first = nearby.json()["items"][0].clone();
+        assert_eq!(names(nearby), ["Spanish Harbour"]);
+        assert_eq!(first["matched_focus_areas"], json!(["opioids"]));
+        assert_eq!(first["language_matches"], true);
+        assert!(first["distance_km"].as_f64().unwrap() < 2.0, "{first}");
+        assert_eq!(first["score"], 3 + 2 + 2 + 2);
+
+        let any_way = names(suggest("focus_areas=opioids&language=es").await);
+        assert_eq!(any_way.len(), 3);
+        assert!(["Spanish Harbour", "Far Away"].contains(&any_way[0]), "Spanish speakers first: {any_way:?}");
+        assert_eq!(any_way[2], "Online Circle");
+        assert_eq!(names(suggest("focus_areas=opioids&attendance_mode=online").await), ["Online Circle"]);
+        assert_eq!(names(suggest("focus_areas=opioids&limit=1").await).len(), 1);
+
+        let staff = n.app.get_as(&n.counsellor, "/v1/referrals/suggestions?focus_areas=alcohol").await;
+        assert_eq!(names(staff), ["Drinkers Anonymous Table"]);
+        n.app
+            .get_as(&n.member, "/v1/referrals/suggestions")
+            .await
+            .assert_problem(403, "forbidden");
+        for bad in ["near=north", "limit=0", "limit=21", "language=not%20a%20tag"] {
+            suggest(bad).await.assert_problem(422, "validation");
+        }
+        suggest("focus_areas=nonsense").await.assert_problem(400, "bad-request");
     }
 }

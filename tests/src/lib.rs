@@ -9,6 +9,7 @@
 mod database;
 mod probe;
 mod proxy;
+mod receiver;
 mod smtp;
 
 use std::net::TcpListener;
@@ -21,6 +22,7 @@ use hearth_api::settings::ServeSettings;
 
 pub use database::{TestBackend, TestDatabase};
 pub use proxy::TcpProxy;
+pub use receiver::{Received, Receiver};
 pub use smtp::FakeSmtp;
 
 /// Generates one test per backend from one body: `<name>::sqlite` always runs;
@@ -91,6 +93,10 @@ pub struct TestApp {
     delivery: Option<hearth_api::mail::DeliveryWorker>,
     /// Stopped with the delivery worker, for the same reason.
     horizon: Option<hearth_api::horizon::HorizonWorker>,
+    /// Delivering webhooks, once [`TestApp::deliver_webhooks`] started it.
+    webhooks: Option<hearth_api::webhooks::WebhookWorker>,
+    /// The settings it was started with, to start it again.
+    settings: ServeSettings,
     /// The database behind it; dropped (and deleted) with the app.
     pub database: TestDatabase,
     /// The server's pool, for counting the statements it sends.
@@ -130,36 +136,52 @@ impl TestApp {
         settings.jwt_secret = Some(hearth_domain::Sensitive::new(TEST_JWT_SECRET.to_owned()));
         settings.data_key = Some(hearth_domain::Sensitive::new(TEST_DATA_KEY.to_owned()));
         adjust(&mut settings);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let address = format!("http://{}", listener.local_addr().expect("local address"));
-        let smtp = hearth_api::smtp(&settings).expect("a usable SMTP URL");
-        let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
-        let counted = db.clone();
-        let delivery = hearth_api::start_mail_delivery(smtp, &db);
-        let horizon = Some(hearth_api::horizon::HorizonWorker::start(db.pool()));
-        // The server runs in a system of its own, so that dropping the app can stop it and wait
-        // for its workers (and their pools) to end, whatever the test's runtime is doing.
-        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = hearth_api::server(listener, &settings, db, probe::routes)
-                    .expect("build the server");
-                handle_tx
-                    .send(server.handle())
-                    .expect("hand over the server");
-                server.await.expect("run the server");
-            });
-        });
-        let handle = handle_rx.recv().expect("the server's handle");
+        let running = launch(&settings);
         Self {
-            address,
-            handle,
-            delivery,
-            horizon,
+            address: running.address,
+            handle: running.handle,
+            delivery: running.delivery,
+            horizon: running.horizon,
+            webhooks: None,
+            settings,
             database,
-            db: counted,
-            thread: Some(thread),
+            db: running.db,
+            thread: Some(running.thread),
         }
+    }
+
+    /// Stops the server and its workers as a crash would, without waiting for requests in
+    /// flight, and starts it again on the same database (on another port).
+    pub fn restart(&mut self) {
+        let delivering = self.webhooks.is_some();
+        self.stop_now();
+        let running = launch(&self.settings);
+        self.address = running.address;
+        self.handle = running.handle;
+        self.delivery = running.delivery;
+        self.horizon = running.horizon;
+        self.db = running.db;
+        self.thread = Some(running.thread);
+        if delivering {
+            self.deliver_webhooks();
+        }
+    }
+
+    /// Starts delivering webhooks in the background, as `hearth serve` does.
+    pub fn deliver_webhooks(&mut self) {
+        self.webhooks = hearth_api::start_webhook_delivery(&self.settings, &self.db)
+            .expect("a usable data key");
+    }
+
+    fn stop_now(&mut self) {
+        // The stop command is sent when `stop` is called; the returned future only waits.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        drop(self.delivery.take());
+        drop(self.horizon.take());
+        drop(self.webhooks.take());
     }
 
     /// A request to `path` on this app.
@@ -458,13 +480,51 @@ impl Drop for TestApp {
     /// Stops the server and waits for its thread, so its pool is closed before the database is
     /// dropped and no thread is left talking to a database while the test process exits.
     fn drop(&mut self) {
-        // The stop command is sent when `stop` is called; the returned future only waits.
-        drop(self.handle.stop(false));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        drop(self.delivery.take());
-        drop(self.horizon.take());
+        self.stop_now();
+    }
+}
+
+/// A server running on a thread of its own, and its workers.
+struct Running {
+    address: String,
+    handle: ServerHandle,
+    delivery: Option<hearth_api::mail::DeliveryWorker>,
+    horizon: Option<hearth_api::horizon::HorizonWorker>,
+    db: hearth_api::db::Db,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Starts the app through the same functions as `hearth serve`.
+fn launch(settings: &ServeSettings) -> Running {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let address = format!("http://{}", listener.local_addr().expect("local address"));
+    let smtp = hearth_api::smtp(settings).expect("a usable SMTP URL");
+    let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
+    let counted = db.clone();
+    let delivery = hearth_api::start_mail_delivery(smtp, &db);
+    let horizon = Some(hearth_api::horizon::HorizonWorker::start(db.pool()));
+    // The server runs in a system of its own, so that dropping the app can stop it and wait
+    // for its workers (and their pools) to end, whatever the test's runtime is doing.
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+    let serving = settings.clone();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = hearth_api::server(listener, &serving, db, probe::routes)
+                .expect("build the server");
+            handle_tx
+                .send(server.handle())
+                .expect("hand over the server");
+            server.await.expect("run the server");
+        });
+    });
+    let handle = handle_rx.recv().expect("the server's handle");
+    Running {
+        address,
+        handle,
+        delivery,
+        horizon,
+        db: counted,
+        thread,
     }
 }
 
