@@ -18,12 +18,13 @@ use crate::credentials::OneTimeToken;
 use crate::crisis::CrisisDirectory;
 use crate::db::Db;
 use crate::docs::{self, Contract};
-use crate::mail::{DeliveryWorker, Smtp};
+use crate::mail::{self, Smtp};
 use crate::read_cache::ReadCache;
 use crate::referrals::ReferralDesk;
 use crate::sealing::DataKeys;
 use crate::settings::{DatabaseSettings, ServeSettings};
-use crate::webhooks::{Sender, WebhookPolicy, WebhookWorker};
+use crate::webhooks::{self, Sender, WebhookPolicy};
+use crate::worker::Worker;
 use crate::{extract, middleware, routes};
 
 /// Connects once (so a wrong URL, password or file fails here with the driver's own words),
@@ -96,10 +97,7 @@ pub fn referral_desk(settings: &ServeSettings) -> anyhow::Result<ReferralDesk> {
 }
 
 /// Starts delivering webhooks when the server has a data key (without one, none are stored).
-pub fn start_webhook_delivery(
-    settings: &ServeSettings,
-    db: &Db,
-) -> anyhow::Result<Option<WebhookWorker>> {
+pub fn start_webhook_delivery(settings: &ServeSettings, db: &Db) -> anyhow::Result<Option<Worker>> {
     let Some(keys) = data_keys(settings)? else {
         return Ok(None);
     };
@@ -107,7 +105,7 @@ pub fn start_webhook_delivery(
     if policy.allow_loopback {
         log::warn!("HEARTH_WEBHOOK_ALLOW_LOOPBACK is set: webhooks may go to http on loopback");
     }
-    Ok(Some(WebhookWorker::start(
+    Ok(Some(webhooks::start_delivery(
         db.pool(),
         keys,
         Sender::new(policy)?,
@@ -124,11 +122,11 @@ pub fn smtp(settings: &ServeSettings) -> anyhow::Result<Option<Smtp>> {
 }
 
 /// Starts delivering the mail outbox when there is a transport.
-pub fn start_mail_delivery(smtp: Option<Smtp>, db: &Db) -> Option<DeliveryWorker> {
+pub fn start_mail_delivery(smtp: Option<Smtp>, db: &Db) -> Option<Worker> {
     match smtp {
         Some(smtp) => {
             log::info!("delivering mail through {}", smtp.server());
-            Some(DeliveryWorker::start(db.pool(), smtp))
+            Some(mail::start_delivery(db.pool(), smtp))
         }
         None => {
             log::info!("HEARTH_SMTP_URL is not set: mail is queued in the outbox, not sent");

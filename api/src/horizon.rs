@@ -2,17 +2,14 @@
 //! passes. Several nodes may run it: each meeting is claimed with one conditional UPDATE of its
 //! horizon, so no two nodes refresh the same meeting for the same step.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as Pause;
 
 use chrono::{Duration, Utc};
-use hearth_persistence::{
-    DbConnection, DbPool, PersistenceError, groups, meetings, occurrences, transaction,
-};
+use hearth_persistence::{DbConnection, DbPool, groups, meetings, occurrences, transaction};
 
 use crate::error::ApiError;
 use crate::meetings::{HORIZON_DAYS, materialize};
+use crate::worker::Worker;
 
 /// How often the worker looks for meetings to extend.
 const ROUND: Pause = Pause::from_secs(60);
@@ -56,57 +53,13 @@ pub fn extend_due(c: &mut DbConnection) -> Result<usize, ApiError> {
     Ok(refreshed)
 }
 
-/// The background thread running [`extend_due`] every minute.
-#[derive(Debug)]
-pub struct HorizonWorker {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl HorizonWorker {
-    /// Starts extending horizons from `pool`.
-    pub fn start(pool: DbPool) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                let round = pool
-                    .get()
-                    .map_err(|e| ApiError::from(PersistenceError::from(e)))
-                    .and_then(|mut c| extend_due(&mut c));
-                match round {
-                    Ok(0) => sleep_unless(&stopping, ROUND),
-                    Ok(n) => log::info!("extended the occurrences of {n} meetings"),
-                    Err(error) => {
-                        log::warn!("extending meeting occurrences paused: {error}");
-                        sleep_unless(&stopping, ROUND);
-                    }
-                }
-            }
-        });
-        Self {
-            stop,
-            thread: Some(thread),
+/// Starts the background thread running [`extend_due`] every minute.
+pub fn start(pool: DbPool) -> Worker {
+    Worker::start("extending meeting occurrences", pool, ROUND, |c| {
+        let refreshed = extend_due(c)?;
+        if refreshed > 0 {
+            log::info!("extended the occurrences of {refreshed} meetings");
         }
-    }
-}
-
-/// Sleeps in short steps, so that stopping does not wait a whole round.
-fn sleep_unless(stopping: &AtomicBool, total: Pause) {
-    let step = Pause::from_millis(200);
-    let mut slept = Pause::ZERO;
-    while slept < total && !stopping.load(Ordering::Relaxed) {
-        std::thread::sleep(step);
-        slept += step;
-    }
-}
-
-impl Drop for HorizonWorker {
-    /// Finishes the round in hand, then stops.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+        Ok(refreshed)
+    })
 }

@@ -45,6 +45,7 @@ pub mod settings;
 pub mod throttling;
 pub mod tokens;
 pub mod webhooks;
+pub mod worker;
 
 pub use app::{
     no_extra_routes, prepare_database, server, smtp, start_mail_delivery, start_webhook_delivery,

@@ -2,9 +2,6 @@
 //! so a change and its mail commit together. Without SMTP configured they are written to the
 //! log (development); with it, a delivery worker sends them, retrying with backoff.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::Sensitive;
 use hearth_domain::mail::OutgoingEmail;
@@ -12,6 +9,8 @@ use hearth_persistence::{DbConnection, DbPool, PersistenceError, outbox};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{Message, SmtpTransport, Transport};
+
+use crate::worker::Worker;
 
 /// Most mails that anyone may cause to be sent to one address within [`ON_REQUEST_WINDOW`]
 /// (registrations, new codes, resets): enough for a person retrying, too few to flood a mailbox.
@@ -128,54 +127,19 @@ impl Smtp {
     }
 }
 
-/// A background thread delivering the outbox until stopped.
-#[derive(Debug)]
-pub struct DeliveryWorker {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl DeliveryWorker {
-    /// Starts delivering due messages from `pool` through `smtp`.
-    pub fn start(pool: DbPool, smtp: Smtp) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                match deliver_due(&pool, &smtp) {
-                    Ok(0) => std::thread::sleep(IDLE),
-                    Ok(_) => {}
-                    Err(error) => {
-                        log::warn!("mail delivery paused: {error}");
-                        std::thread::sleep(IDLE);
-                    }
-                }
-            }
-        });
-        Self {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for DeliveryWorker {
-    /// Finishes the round in hand, then stops.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// Starts a background thread delivering due messages from `pool` through `smtp`.
+pub fn start_delivery(pool: DbPool, smtp: Smtp) -> Worker {
+    Worker::start("mail delivery", pool, IDLE, move |c| {
+        Ok(deliver_due(c, &smtp)?)
+    })
 }
 
 /// One round: claim what is due, send it, record the outcome. Answers how many were claimed.
-fn deliver_due(pool: &DbPool, smtp: &Smtp) -> Result<usize, PersistenceError> {
-    let mut c = pool.get()?;
-    let claimed = outbox::claim_due(&mut c, Utc::now(), LEASE, BATCH)?;
+fn deliver_due(c: &mut DbConnection, smtp: &Smtp) -> Result<usize, PersistenceError> {
+    let claimed = outbox::claim_due(c, Utc::now(), LEASE, BATCH)?;
     for message in &claimed {
         match smtp.send(&message.email) {
-            Ok(()) => outbox::mark_sent(&mut c, &message.id, Utc::now())?,
+            Ok(()) => outbox::mark_sent(c, &message.id, Utc::now())?,
             Err(error) => {
                 let attempts = message.attempts.saturating_add(1);
                 let retry_at = Utc::now() + backoff(attempts);
@@ -183,7 +147,7 @@ fn deliver_due(pool: &DbPool, smtp: &Smtp) -> Result<usize, PersistenceError> {
                     "mail \"{}\" not delivered (attempt {attempts}), retrying at {retry_at}: {error}",
                     message.email.subject
                 );
-                outbox::mark_failed(&mut c, &message.id, attempts, retry_at, &error)?;
+                outbox::mark_failed(c, &message.id, attempts, retry_at, &error)?;
             }
         }
     }

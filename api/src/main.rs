@@ -146,7 +146,7 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
     let smtp = smtp(settings)?;
     let db = prepare_database(&settings.database)?;
     let delivery = start_mail_delivery(smtp, &db);
-    let horizon = hearth_api::horizon::HorizonWorker::start(db.pool());
+    let horizon = hearth_api::horizon::start(db.pool());
     let webhooks = start_webhook_delivery(settings, &db)?;
     log::info!(
         "serving {} on http://{} (docs at /swagger-ui/)",

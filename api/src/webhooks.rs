@@ -6,7 +6,6 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as Pause;
 
 use actix_web::web::{Data, Json, Path, Query};
@@ -21,7 +20,7 @@ use hearth_domain::webhook::{
 };
 use hearth_openapi::{Page, Problem, tags};
 use hearth_persistence::webhooks::{self, Attempt, Claimed};
-use hearth_persistence::{DbConnection, DbPool, PersistenceError};
+use hearth_persistence::{DbConnection, DbPool};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -38,6 +37,7 @@ use crate::pagination::{PageQuery, TimePage};
 use crate::referrals::ReferralDesk;
 use crate::responses::{Created, NoContent};
 use crate::sealing::DataKeys;
+use crate::worker::Worker;
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "Hearth-Signature";
@@ -811,47 +811,9 @@ fn jitter() -> f64 {
     }
 }
 
-/// The background thread delivering webhooks until stopped.
-#[derive(Debug)]
-pub struct WebhookWorker {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl WebhookWorker {
-    /// Starts delivering from `pool`, opening secrets with `keys`.
-    pub fn start(pool: DbPool, keys: DataKeys, sender: Sender) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                let round = pool
-                    .get()
-                    .map_err(|e| ApiError::from(PersistenceError::from(e)))
-                    .and_then(|mut c| deliver_due(&mut c, &keys, &sender, Utc::now()));
-                match round {
-                    Ok(0) => std::thread::sleep(IDLE),
-                    Ok(_) => {}
-                    Err(error) => {
-                        log::warn!("webhook delivery paused: {error}");
-                        std::thread::sleep(IDLE);
-                    }
-                }
-            }
-        });
-        Self {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for WebhookWorker {
-    /// Finishes the round in hand, then stops.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// Starts a background thread delivering webhooks from `pool`, opening secrets with `keys`.
+pub fn start_delivery(pool: DbPool, keys: DataKeys, sender: Sender) -> Worker {
+    Worker::start("webhook delivery", pool, IDLE, move |c| {
+        deliver_due(c, &keys, &sender, Utc::now())
+    })
 }

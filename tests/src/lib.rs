@@ -90,11 +90,11 @@ pub struct TestApp {
     pub address: String,
     handle: ServerHandle,
     /// Stopped before the database goes, so no delivery round outlives it.
-    delivery: Option<hearth_api::mail::DeliveryWorker>,
+    delivery: Option<hearth_api::worker::Worker>,
     /// Stopped with the delivery worker, for the same reason.
-    horizon: Option<hearth_api::horizon::HorizonWorker>,
+    horizon: Option<hearth_api::worker::Worker>,
     /// Delivering webhooks, once [`TestApp::deliver_webhooks`] started it.
-    webhooks: Option<hearth_api::webhooks::WebhookWorker>,
+    webhooks: Option<hearth_api::worker::Worker>,
     /// The settings it was started with, to start it again.
     settings: ServeSettings,
     /// The database behind it; dropped (and deleted) with the app.
@@ -488,8 +488,8 @@ impl Drop for TestApp {
 struct Running {
     address: String,
     handle: ServerHandle,
-    delivery: Option<hearth_api::mail::DeliveryWorker>,
-    horizon: Option<hearth_api::horizon::HorizonWorker>,
+    delivery: Option<hearth_api::worker::Worker>,
+    horizon: Option<hearth_api::worker::Worker>,
     db: hearth_api::db::Db,
     thread: std::thread::JoinHandle<()>,
 }
@@ -502,7 +502,7 @@ fn launch(settings: &ServeSettings) -> Running {
     let db = hearth_api::prepare_database(&settings.database).expect("prepare the database");
     let counted = db.clone();
     let delivery = hearth_api::start_mail_delivery(smtp, &db);
-    let horizon = Some(hearth_api::horizon::HorizonWorker::start(db.pool()));
+    let horizon = Some(hearth_api::horizon::start(db.pool()));
     // The server runs in a system of its own, so that dropping the app can stop it and wait
     // for its workers (and their pools) to end, whatever the test's runtime is doing.
     let (handle_tx, handle_rx) = std::sync::mpsc::channel();
