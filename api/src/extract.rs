@@ -60,7 +60,8 @@ fn without_values(error: &serde_json::Error) -> String {
     if !quotes_a_value {
         return message;
     }
-    let (found, expected) = message.split_once(", expected ").unwrap_or((&message, ""));
+    // The last ", expected " is serde's own: the value before it may hold the phrase too.
+    let (found, expected) = message.rsplit_once(", expected ").unwrap_or((&message, ""));
     let kind = found
         .split(['`', '"'])
         .next()

@@ -157,9 +157,10 @@ fn serve(settings: &ServeSettings) -> anyhow::Result<()> {
         server(listener, settings, db, no_extra_routes)?.await?;
         anyhow::Ok(())
     })?;
-    drop(delivery);
-    drop(horizon);
-    drop(webhooks);
+    for worker in delivery.iter().chain([&horizon]).chain(webhooks.iter()) {
+        worker.stop();
+    }
+    drop((delivery, horizon, webhooks));
     log::info!("stopped: in-flight requests finished, database connections closed");
     Ok(())
 }

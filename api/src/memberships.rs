@@ -1,6 +1,6 @@
 //! Joining and leaving groups, requests, invitations, and facilitators' decisions.
 
-use actix_web::web::{Data, Path, Query, ReqData};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{Either, delete, get, patch, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
@@ -24,7 +24,6 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, comma_separated, whole_number};
 use crate::groups::{GroupPath, Seen, not_archived, seen, seen_locked};
-use crate::middleware::RequestId;
 use crate::moderation::log_decision;
 use crate::pagination::{PageQuery, PageRequest};
 use crate::referrals;
@@ -366,14 +365,12 @@ fn respond(
 #[post("/{group}/memberships")]
 pub async fn join_group(
     user: AuthUser,
-    request_id: Option<ReqData<RequestId>>,
     path: Path<GroupPath>,
     JsonObject(request): JsonObject<JoinGroupRequest>,
     db: Data<Db>,
 ) -> Result<Either<Created<MembershipResponse>, Accepted<MembershipResponse>>, ApiError> {
     let message = policy::parse_request_message(request.message.as_deref())?;
     let reference = path.into_inner().group;
-    let request_id = request_id.map(|id| id.into_inner().0);
     let (membership, admission) = db
         .tx(move |c| {
             let invited_group = match &request.invitation {
@@ -434,7 +431,7 @@ pub async fn join_group(
             };
             commit(c, group, &before, &after)?;
             if let Some(invitation) = invitation {
-                referrals::connect_through_invitation(c, invitation, request_id)?;
+                referrals::connect_through_invitation(c, invitation)?;
             }
             Ok((respond(c, after, true)?, admission))
         })

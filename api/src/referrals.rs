@@ -283,6 +283,7 @@ struct Sealed {
 }
 
 hearth_domain::redacted_debug!(
+    SuggestionQuery,
     Sealed,
     CreateReferralRequest,
     ClientBody,
@@ -777,7 +778,7 @@ struct Submitted {
 const SUGGESTION_CANDIDATES: i64 = 500;
 
 /// What a client needs, in a query.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestionQuery {
@@ -1215,7 +1216,8 @@ pub struct StatusChangeRequest {
     /// group's facilitators); `withdrawn`, `closed` (the referring organisation).
     pub status: ReferralStatus,
     /// Why: required when declining, withdrawing and closing (the outcome); at most 1000
-    /// characters. It may describe the client, so it is sealed and shown like client data.
+    /// characters. It may describe the client, so it is sealed and shown like client data;
+    /// once the consent is revoked or lapsed it is neither asked for nor kept.
     #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
@@ -1306,14 +1308,6 @@ pub async fn change_referral_status(
     let id = ReferralId(path.into_inner().referral_id);
     let to = request.status;
     let reason = parse_text(request.reason.as_deref(), "reason", REASON_MAX)?;
-    if to.needs_reason() && reason.is_none() {
-        return Err(DomainError::Invalid {
-            field: "reason".to_owned(),
-            code: "required",
-            message: format!("say why the referral is {to}"),
-        }
-        .into());
-    }
     let invitation_code = (to == ReferralStatus::Accepted)
         .then(OneTimeToken::generate)
         .transpose()?;
@@ -1324,15 +1318,25 @@ pub async fn change_referral_status(
             who.audited(c, id, AuditAction::ChangeStatus, |c, stored, access| {
                 let referral = &stored.referral;
                 let actor = access.actor_for(referral.status, to)?;
-                if to.needs_consent() && !referral.consent_in_force(now) {
+                // A reason may describe the client: without consent none is asked for or kept.
+                let consented = referral.consent_in_force(now);
+                if to.needs_consent() && !consented {
                     return Err(DomainError::ConsentNotInForce.into());
+                }
+                if to.needs_reason() && consented && reason.is_none() {
+                    return Err(DomainError::Invalid {
+                        field: "reason".to_owned(),
+                        code: "required",
+                        message: format!("say why the referral is {to}"),
+                    }
+                    .into());
                 }
                 moved(c, referral, to, now)?;
                 if to.is_final() {
                     close_invitation(c, referral, now)?;
                 }
                 let event = ReferralEvent::new(referral.id, Some(referral.status), to, actor, now);
-                note_event(c, keys, &event, reason.as_deref())?;
+                note_event(c, keys, &event, reason.as_deref().filter(|_| consented))?;
                 let moved_referral = Referral {
                     status: to,
                     ..referral.clone()
@@ -1633,18 +1637,19 @@ fn move_as_hearth(
 
 /// Connects the referral that handed out the invitation somebody just joined the group with,
 /// if the referral still waits for it (and its consent holds). The audit log names Hearth,
-/// not the account that joined: the clinic must not learn the client's pseudonymous account.
+/// with no request id: nothing of the joining request (its account, its app's request id) may
+/// let the clinic find the client's pseudonymous account.
 pub(crate) fn connect_through_invitation(
     c: &mut DbConnection,
     invitation: InvitationId,
-    request_id: Option<String>,
 ) -> Result<(), ApiError> {
     if let Some(stored) = referrals::find_by_invitation(c, invitation)? {
-        let auditor = Auditor {
-            request_id,
-            ..Auditor::SYSTEM
-        };
-        move_as_hearth(c, &stored.referral, ReferralStatus::Connected, &auditor)?;
+        move_as_hearth(
+            c,
+            &stored.referral,
+            ReferralStatus::Connected,
+            &Auditor::SYSTEM,
+        )?;
     }
     Ok(())
 }

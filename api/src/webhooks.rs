@@ -47,9 +47,12 @@ const URL_MAX: usize = 2000;
 const ATTEMPT_TIMEOUT: Pause = Pause::from_secs(10);
 /// How many deliveries one round claims.
 const BATCH: i64 = 10;
-/// How long a claimed delivery is the claiming worker's before another may take it: longer
-/// than a whole round of attempts that all time out, so no two workers ever send it at once.
+/// How long a claimed delivery is the claiming worker's before another may take it.
 const LEASE: Duration = Duration::seconds(300);
+/// How long into its lease a round still starts attempts: what is left of the lease covers one
+/// more attempt (name resolution included) with room to spare, so no delivery is ever sent by
+/// two workers at once. Deliveries left over wait for the lease to end and are claimed again.
+const ROUND_BUDGET: Pause = Pause::from_secs(180);
 /// How long the worker rests when nothing was due.
 const IDLE: Pause = Pause::from_secs(1);
 
@@ -733,7 +736,14 @@ impl Sender {
             Err(ureq::Error::Status(code, _)) => {
                 Err((Some(code), format!("the endpoint answered {code}")))
             }
-            Err(ureq::Error::Transport(transport)) => Err((None, transport.to_string())),
+            // The kind and its cause only: the full error names the URL, which may hold a token.
+            Err(ureq::Error::Transport(transport)) => Err((
+                None,
+                match std::error::Error::source(&transport) {
+                    Some(cause) => format!("{}: {cause}", transport.kind()),
+                    None => transport.kind().to_string(),
+                },
+            )),
         }
     }
 }
@@ -748,7 +758,11 @@ pub fn deliver_due(
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let claimed = webhooks::claim_due(c, now, LEASE, BATCH)?;
+    let started = std::time::Instant::now();
     for claim in &claimed {
+        if started.elapsed() > ROUND_BUDGET {
+            break;
+        }
         let delivery = &claim.delivery;
         let attempts = delivery.attempts.saturating_add(1);
         let retry_at = |sent_at: DateTime<Utc>, jitter: f64| {

@@ -2,6 +2,7 @@
 //! found nothing to do or failed, until the worker is dropped. Mail delivery, webhook delivery
 //! and the occurrence horizon run this way.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -34,7 +35,12 @@ impl Worker {
                 let done = pool
                     .get()
                     .map_err(|e| ApiError::from(PersistenceError::from(e)))
-                    .and_then(|mut c| round(&mut c));
+                    .and_then(|mut c| {
+                        // A bug in one round must not end the work for the life of the process.
+                        std::panic::catch_unwind(AssertUnwindSafe(|| round(&mut c))).unwrap_or_else(
+                            |_| Err(ApiError::Internal("the round panicked".to_owned())),
+                        )
+                    });
                 match done {
                     Ok(0) => sleep_unless(&stopping, rest),
                     Ok(_) => {}
@@ -49,6 +55,14 @@ impl Worker {
             stop,
             thread: Some(thread),
         }
+    }
+}
+
+impl Worker {
+    /// Asks the worker to stop after the round in hand, without waiting: stop every worker
+    /// first, then drop them, and they wind down together.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

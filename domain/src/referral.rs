@@ -353,8 +353,9 @@ pub struct Suggestion {
 
 /// Ranks groups (each with its meetings) for a need and a language, best first. A group is
 /// left out when it is archived or full, shares none of the need's focus areas (when the need
-/// names some), has no meeting the client can attend (when the need names a mode), or meets
-/// in person only beyond [`IN_PERSON_REACH_KM`] of a client who can only attend in person.
+/// names some), has no meeting the client can attend (in the need's mode, if it names one),
+/// or meets in person only beyond [`IN_PERSON_REACH_KM`] of a client who can only attend in
+/// person.
 pub fn suggest<'a>(
     need: &Need,
     language: Option<&str>,
@@ -396,7 +397,7 @@ pub fn suggest<'a>(
                     Some(AttendanceMode::Hybrid) | None => true,
                 })
                 .collect();
-            if need.attendance_mode.is_some() && attendable.is_empty() {
+            if attendable.is_empty() {
                 return None;
             }
             let distance_km = need.near.and_then(|near| {

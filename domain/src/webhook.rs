@@ -116,7 +116,7 @@ pub fn retry_delay(attempts: u32, jitter: f64) -> Duration {
 pub fn is_forbidden_address(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -126,7 +126,7 @@ pub fn is_forbidden_address(address: IpAddr) -> bool {
                 || v4.is_documentation()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0)
+                || (a == 192 && b == 0 && c == 0)
                 || (a == 198 && (18..20).contains(&b))
                 || a >= 240
         }
@@ -134,15 +134,25 @@ pub fn is_forbidden_address(address: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_forbidden_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            // IPv4-compatible addresses (::a.b.c.d, deprecated) carry an IPv4 address too.
+            if segments[..6].iter().all(|&segment| segment == 0) && !v6.is_loopback() {
+                return v6
+                    .to_ipv4()
+                    .is_none_or(|v4| is_forbidden_address(IpAddr::V4(v4)));
+            }
+            let first = segments[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
                 || (first & 0xffc0) == 0xfec0
-                || first == 0x2001 && v6.segments()[1] == 0x0db8
-                || first == 0x0064 && v6.segments()[1] == 0xff9b
+                || first == 0x2001 && segments[1] == 0x0db8
+                // Teredo and 6to4 tunnel to IPv4 addresses that cannot be checked from here.
+                || first == 0x2001 && segments[1] == 0x0000
+                || first == 0x2002
+                || first == 0x0064 && segments[1] == 0xff9b
         }
     }
 }
@@ -184,11 +194,15 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "::10.0.0.1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
         ] {
             let address: IpAddr = forbidden.parse().unwrap();
             assert!(is_forbidden_address(address), "{forbidden}");
         }
-        for allowed in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        for allowed in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "192.0.3.1"] {
             let address: IpAddr = allowed.parse().unwrap();
             assert!(!is_forbidden_address(address), "{allowed}");
         }

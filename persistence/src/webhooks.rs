@@ -270,6 +270,17 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<Claimed>, PersistenceError> {
     let at = to_db(now);
+    let due = || {
+        webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_deliveries::next_attempt_at.le(at))
+    };
+    // Looked at first without a transaction: on SQLite an idle worker would otherwise take the
+    // write lock every round for nothing.
+    let any_due: Option<String> = due().select(webhook_deliveries::id).first(c).optional()?;
+    if any_due.is_none() {
+        return Ok(Vec::new());
+    }
     transaction(c, |c| {
         let due = webhook_deliveries::table
             .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
@@ -415,8 +426,9 @@ pub fn deliveries(
 }
 
 /// Queues a delivery of the endpoint again, now, for another [`DELIVERY_WINDOW`]-long
-/// window, whatever became of it. Answers the delivery, or nothing when the endpoint has no
-/// such delivery.
+/// window, once it was delivered or failed; one still pending (queued, or being sent this
+/// moment) stays as it is, so it is never sent twice at once. Answers the delivery, or nothing
+/// when the endpoint has no such delivery.
 ///
 /// [`DELIVERY_WINDOW`]: hearth_domain::webhook::DELIVERY_WINDOW
 pub fn redeliver(
@@ -431,19 +443,18 @@ pub fn redeliver(
             .find(id.to_string())
             .filter(webhook_deliveries::webhook_id.eq(hook.to_string()))
     };
-    let updated = diesel::update(target())
-        .set((
-            webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
-            webhook_deliveries::next_attempt_at.eq(Some(to_db(now))),
-            webhook_deliveries::give_up_at.eq(to_db(give_up_at)),
-            webhook_deliveries::delivered_at.eq(None::<NaiveDateTime>),
-            webhook_deliveries::attempts.eq(0),
-            webhook_deliveries::claim.eq(None::<String>),
-        ))
-        .execute(c)?;
-    if updated == 0 {
-        return Ok(None);
-    }
-    let row: DeliveryRow = target().select(delivery_columns!()).first(c)?;
-    delivery(row).map(Some)
+    diesel::update(
+        target().filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str())),
+    )
+    .set((
+        webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
+        webhook_deliveries::next_attempt_at.eq(Some(to_db(now))),
+        webhook_deliveries::give_up_at.eq(to_db(give_up_at)),
+        webhook_deliveries::delivered_at.eq(None::<NaiveDateTime>),
+        webhook_deliveries::attempts.eq(0),
+        webhook_deliveries::claim.eq(None::<String>),
+    ))
+    .execute(c)?;
+    let row: Option<DeliveryRow> = target().select(delivery_columns!()).first(c).optional()?;
+    row.map(delivery).transpose()
 }

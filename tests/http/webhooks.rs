@@ -169,7 +169,7 @@ on_both_backends! {
         assert_eq!(payload["data"]["referral_id"], referral.as_str());
         assert_eq!(payload["data"]["status"], "submitted");
         assert_eq!(payload["data"]["fhir_status"], "requested");
-        assert!(!received[0].body.contains("555"), "no client data leaves Hearth");
+        assert!(!received[0].body.contains("555 010"), "no client data leaves Hearth");
         assert_eq!(received[0].headers["hearth-event"], "referral.status_changed");
 
         let withdrawn = Reply::of(
@@ -208,6 +208,15 @@ on_both_backends! {
         assert_eq!(pending["attempts"], 1);
         assert_eq!(pending["last_status_code"], 503);
         let first_wait = wait(pending);
+        let redeliver = format!(
+            "/v1/organizations/{}/webhooks/{hook}/deliveries/{}/redeliver",
+            c.org,
+            pending["id"].as_str().unwrap()
+        );
+        let still_pending = c.app.send(&c.admin, Method::POST, &redeliver, json!({})).await;
+        assert_eq!(still_pending.status, 202);
+        assert_eq!(still_pending.json()["attempts"], 1, "a pending delivery is left as it is");
+        assert_eq!(still_pending.json()["next_attempt_at"], pending["next_attempt_at"]);
         assert!(first_wait > Duration::seconds(13) && first_wait <= Duration::seconds(45), "30 s ± half: {first_wait}");
         assert_eq!(c.deliver(start), 0, "the retry waits");
         assert_eq!(c.deliver(start + Duration::minutes(2)), 1);
@@ -229,11 +238,6 @@ on_both_backends! {
         assert_eq!(failed["next_attempt_at"], Value::Null);
         assert_eq!(c.deliver(start + Duration::days(2)), 0, "a failed delivery rests");
 
-        let redeliver = format!(
-            "/v1/organizations/{}/webhooks/{hook}/deliveries/{}/redeliver",
-            c.org,
-            failed["id"].as_str().unwrap()
-        );
         let queued = c.app.send(&c.admin, Method::POST, &redeliver, json!({})).await;
         assert_eq!(queued.status, 202, "{}", queued.text());
         assert_eq!(queued.json()["status"], "pending");

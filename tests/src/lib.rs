@@ -150,8 +150,8 @@ impl TestApp {
         }
     }
 
-    /// Stops the server and its workers as a crash would, without waiting for requests in
-    /// flight, and starts it again on the same database (on another port).
+    /// Stops the server (without waiting for requests in flight) and its workers, and starts it
+    /// again on the same database, on another port: what survives is what the database kept.
     pub fn restart(&mut self) {
         let delivering = self.webhooks.is_some();
         self.stop_now();
@@ -179,9 +179,17 @@ impl TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        drop(self.delivery.take());
-        drop(self.horizon.take());
-        drop(self.webhooks.take());
+        for worker in [&self.delivery, &self.horizon, &self.webhooks]
+            .into_iter()
+            .flatten()
+        {
+            worker.stop();
+        }
+        drop((
+            self.delivery.take(),
+            self.horizon.take(),
+            self.webhooks.take(),
+        ));
     }
 
     /// A request to `path` on this app.
