@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration as Pause;
 
 use actix_web::web::{Data, Json, Path, Query};
-use actix_web::{HttpResponse, delete, get, post};
+use actix_web::{delete, get, post};
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::DomainError;
 use hearth_domain::organization::OrganizationId;
@@ -35,7 +35,7 @@ use crate::extract::JsonObject;
 use crate::organizations::{OrganizationPath, visible};
 use crate::pagination::{PageQuery, TimePage};
 use crate::referrals::ReferralDesk;
-use crate::responses::{Created, NoContent};
+use crate::responses::{Accepted, Created, NoContent};
 use crate::sealing::DataKeys;
 use crate::worker::Worker;
 
@@ -656,7 +656,7 @@ pub async fn redeliver_webhook_delivery(
     user: AuthUser,
     path: Path<DeliveryPath>,
     db: Data<Db>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Accepted<DeliveryResponse>, ApiError> {
     let DeliveryPath {
         organization_id,
         webhook_id,
@@ -675,7 +675,7 @@ pub async fn redeliver_webhook_delivery(
                 .ok_or_else(|| DomainError::NotFound("delivery").into())
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
+    Ok(Accepted(delivery.into()))
 }
 
 /// Sends deliveries over HTTPS, connecting only to addresses the policy admits: the resolver
