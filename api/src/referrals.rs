@@ -519,15 +519,11 @@ fn shown(
         _ => view,
     };
     let routed = view != ReferralView::StatusOnly;
+    // The consent form itself (who gave it, to what) is for the referring organisation only.
+    let form = sealed.as_ref().filter(|_| view == ReferralView::Full);
     let consent = routed.then(|| ConsentResponse {
-        given_by: sealed
-            .as_ref()
-            .filter(|_| view == ReferralView::Full)
-            .map(|sealed| sealed.consent_given_by.clone()),
-        disclosure: sealed
-            .as_ref()
-            .filter(|_| view == ReferralView::Full)
-            .map(|sealed| sealed.consent_disclosure.clone()),
+        given_by: form.map(|sealed| sealed.consent_given_by.clone()),
+        disclosure: form.map(|sealed| sealed.consent_disclosure.clone()),
         given_at: referral.consent_given_at,
         expires_at: referral.consent_expires_at,
         revoked_at: referral.consent_revoked_at,
