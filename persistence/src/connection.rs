@@ -1,8 +1,9 @@
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -209,13 +210,51 @@ impl StatementCount {
     }
 }
 
-struct CountStatements(Arc<AtomicU64>);
+/// Counts what a connection sends, and notes when a statement fails: the connection may have
+/// died, and is checked before it is handed out again.
+struct Watch {
+    statements: Arc<AtomicU64>,
+    failed: Arc<AtomicBool>,
+}
 
-impl Instrumentation for CountStatements {
+impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
-            self.0.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery { error: Some(_), .. } => {
+                self.failed.store(true, Ordering::Relaxed)
+            }
+            _ => {}
         }
+    }
+}
+
+/// How long a connection that answered is trusted without asking again. Checking on every
+/// checkout costs a round trip per request; HikariCP's default bypass window is 500 ms.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection, with what decides whether it must prove itself alive before use.
+pub struct Pooled {
+    connection: DbConnection,
+    /// When it last answered the pool's check.
+    proven_at: Instant,
+    /// Whether a statement failed since then.
+    failed: Arc<AtomicBool>,
+}
+
+impl Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.connection
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.connection
     }
 }
 
@@ -244,21 +283,38 @@ pub struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = PersistenceError;
 
-    fn connect(&self) -> Result<DbConnection, PersistenceError> {
-        let mut c = connect(&self.url)?;
-        c.set_instrumentation(CountStatements(self.statements.0.clone()));
-        Ok(c)
+    fn connect(&self) -> Result<Pooled, PersistenceError> {
+        let mut connection = connect(&self.url)?;
+        let failed = Arc::new(AtomicBool::new(false));
+        connection.set_instrumentation(Watch {
+            statements: self.statements.0.clone(),
+            failed: failed.clone(),
+        });
+        Ok(Pooled {
+            connection,
+            proven_at: Instant::now(),
+            failed,
+        })
     }
 
-    fn is_valid(&self, c: &mut DbConnection) -> Result<(), PersistenceError> {
-        Ok(c.batch_execute("SELECT 1")?)
+    /// Asks the database only when the connection has not answered for a while or a statement
+    /// failed on it since: a connection that died in between fails its request with 503, and
+    /// is checked (and replaced) before the next one.
+    fn is_valid(&self, c: &mut Pooled) -> Result<(), PersistenceError> {
+        let failed = c.failed.swap(false, Ordering::Relaxed);
+        if !failed && c.proven_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        c.connection.batch_execute("SELECT 1")?;
+        c.proven_at = Instant::now();
+        Ok(())
     }
 
-    fn has_broken(&self, c: &mut DbConnection) -> bool {
-        match c {
+    fn has_broken(&self, c: &mut Pooled) -> bool {
+        match &mut c.connection {
             DbConnection::Postgres(c) => c.is_broken(),
             DbConnection::Sqlite(c) => c.is_broken(),
         }

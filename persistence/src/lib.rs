@@ -34,7 +34,7 @@ mod time;
 pub mod webhooks;
 
 pub use connection::{
-    Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, StatementCount, connect, optimize,
-    pool, savepoint, transaction,
+    Backend, DatabaseUrl, DbConnection, DbPool, PoolSettings, Pooled, StatementCount, connect,
+    optimize, pool, savepoint, transaction,
 };
 pub use error::PersistenceError;

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
+use hearth_persistence::{PoolSettings, StatementCount, pool};
 use hearth_tests::{Reply, TestApp, TestBackend, on_both_backends};
 
 /// Far below r2d2's 30-second default: proves that nothing waits on the database for long.
@@ -17,6 +19,34 @@ fn assert_unavailable(reply: &Reply) {
 }
 
 on_both_backends! {
+    async fn the_pool_asks_a_connection_whether_it_lives_only_after_a_quiet_second_or_a_failure(backend: TestBackend) {
+        let app = TestApp::spawn(backend).await;
+        let statements = StatementCount::default();
+        let settings = PoolSettings { max_size: 1, checkout_timeout: Duration::from_secs(5) };
+        let pool = pool(&app.database.url(), settings, statements.clone());
+        let checkout = || {
+            let before = statements.get();
+            let connection = pool.get().expect("a connection");
+            (connection, statements.get() - before)
+        };
+
+        let (connection, _) = checkout();
+        drop(connection);
+        let (mut connection, checks) = checkout();
+        assert_eq!(checks, 0, "a connection that has just answered is asked again");
+
+        let failed = diesel::sql_query("SELECT * FROM no_such_table").execute(&mut **connection);
+        assert!(failed.is_err());
+        drop(connection);
+        let (connection, checks) = checkout();
+        assert_eq!(checks, 1, "a connection whose statement failed is handed out unchecked");
+        drop(connection);
+
+        actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+        let (_connection, checks) = checkout();
+        assert_eq!(checks, 1, "a connection quiet for a second is handed out unchecked");
+    }
+
     async fn readiness_is_503_while_the_pool_is_exhausted_and_recovers(backend: TestBackend) {
         let app = TestApp::spawn_with(backend, |s| s.database.pool_size = 2).await;
         let holders: Vec<_> = (0..2)
