@@ -1,5 +1,7 @@
 //! Meetings of groups: scheduling them, reading them, their occurrences and exceptions.
 
+use std::collections::HashMap;
+
 use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
@@ -1374,7 +1376,7 @@ impl MeetingSearch {
                     let exhausted = i64::try_from(found.len()).unwrap_or(i64::MAX) < batch;
                     after = found
                         .last()
-                        .map(|last| (last.starts_at, last.meeting, last.scheduled_on));
+                        .map(|last| (last.starts_at, last.meeting.id, last.scheduled_on));
                     kept.extend(found.into_iter().filter(|found| within_radius(found)));
                     if exhausted || kept.len() >= wanted {
                         break kept;
@@ -1386,7 +1388,7 @@ impl MeetingSearch {
                     (
                         distance(found).unwrap_or(f64::INFINITY),
                         found.starts_at,
-                        found.meeting.0,
+                        found.meeting.id.0,
                         found.scheduled_on,
                     )
                 };
@@ -1415,36 +1417,39 @@ impl MeetingSearch {
             crate::pagination::encode_cursor(&match self.sort {
                 MeetingSort::Start => SearchCursor::Start {
                     t: last.starts_at,
-                    m: last.meeting.0,
+                    m: last.meeting.id.0,
                     d: last.scheduled_on,
                 },
                 MeetingSort::Distance => SearchCursor::Distance {
                     k: distance(last).unwrap_or(f64::INFINITY).to_bits(),
                     t: last.starts_at,
-                    m: last.meeting.0,
+                    m: last.meeting.id.0,
                     d: last.scheduled_on,
                 },
             })
         })?;
-        let ids: Vec<MeetingId> = rows.iter().map(|found| found.meeting).collect();
-        let found_meetings = meetings::get_many(c, &ids)?;
-        let exceptions = occurrences::exceptions_of(c, &ids)?;
+        // Exceptions are rare: read only for the meetings that have them.
+        let with_exceptions: Vec<MeetingId> = rows
+            .iter()
+            .filter(|found| found.has_exceptions)
+            .map(|found| found.meeting.id)
+            .collect();
+        let exceptions = if with_exceptions.is_empty() {
+            HashMap::new()
+        } else {
+            occurrences::exceptions_of(c, &with_exceptions)?
+        };
         let no_exceptions = Vec::new();
         let items = rows
             .into_iter()
-            .filter_map(|found| {
-                let meeting = found_meetings
-                    .iter()
-                    .find(|m| m.id == found.meeting)?
-                    .clone();
+            .map(|found| {
+                let distance_km = distance(&found).map(|km| (km * 100.0).round() / 100.0);
+                let meeting = found.meeting;
                 let own = exceptions.get(&meeting.id).unwrap_or(&no_exceptions);
-                let exception = own
-                    .iter()
-                    .find(|e| e.scheduled_on == found.scheduled_on)
-                    .cloned();
+                let exception = own.iter().find(|e| e.scheduled_on == found.scheduled_on);
                 let zone = meeting.details.time_zone;
                 let links = meeting.details.public_links;
-                Some(MeetingSearchItem {
+                MeetingSearchItem {
                     occurrence: OccurrenceResponse {
                         scheduled_on: found.scheduled_on,
                         start: found.starts_at,
@@ -1452,13 +1457,13 @@ impl MeetingSearch {
                         local_start: found.starts_at.with_timezone(&zone).naive_local(),
                         local_end: found.ends_at.with_timezone(&zone).naive_local(),
                         cancelled: false,
-                        moved: exception.as_ref().is_some_and(|e| e.moved_to.is_some()),
-                        note: exception.and_then(|e| e.note),
+                        moved: exception.is_some_and(|e| e.moved_to.is_some()),
+                        note: exception.and_then(|e| e.note.clone()),
                     },
                     in_progress: found.starts_at <= now && now < found.ends_at,
-                    distance_km: distance(&found).map(|km| (km * 100.0).round() / 100.0),
+                    distance_km,
                     meeting: MeetingResponse::new(meeting, own, links, now),
-                })
+                }
             })
             .collect();
         Ok(MeetingSearchPage { items, next_cursor })

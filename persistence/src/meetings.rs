@@ -164,7 +164,7 @@ impl MeetingRow {
         }
     }
 
-    fn into_meeting(self) -> Result<Meeting, PersistenceError> {
+    pub(crate) fn into_meeting(self) -> Result<Meeting, PersistenceError> {
         let id = self.id.clone();
         let corrupt = |what: &str| PersistenceError::Corrupt(format!("meeting {id}: {what}"));
         let count = |n: i32, what: &str| u32::try_from(n).map_err(|_| corrupt(what));

@@ -10,6 +10,7 @@ use hearth_domain::meeting_type::MeetingType;
 
 use crate::ids::parse_id;
 use crate::like;
+use crate::meetings::MeetingRow;
 use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -164,11 +165,13 @@ pub fn claim(
     Ok(claimed == 1)
 }
 
-/// One materialised occurrence found by a search.
+/// One materialised occurrence found by a search, with its meeting.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundOccurrence {
-    /// The meeting.
-    pub meeting: MeetingId,
+    /// The meeting, as it is now.
+    pub meeting: Meeting,
+    /// Whether the meeting has any exceptions (they are read apart, and only then).
+    pub has_exceptions: bool,
     /// The local date it is scheduled on.
     pub scheduled_on: NaiveDate,
     /// Start.
@@ -208,12 +211,13 @@ pub struct OccurrenceFilter {
 }
 
 type OccurrenceRow = (
-    String,
     NaiveDate,
     NaiveDateTime,
     NaiveDateTime,
     Option<f64>,
     Option<f64>,
+    MeetingRow,
+    bool,
 );
 
 type ExceptionRow = (
@@ -240,9 +244,10 @@ pub fn search(
     let rows: Vec<OccurrenceRow> = search_query(filter, after, limit).load(c)?;
     rows.into_iter()
         .map(
-            |(meeting, scheduled_on, starts_at, ends_at, latitude, longitude)| {
+            |(scheduled_on, starts_at, ends_at, latitude, longitude, meeting, has_exceptions)| {
                 Ok(FoundOccurrence {
-                    meeting: MeetingId(parse_id(&meeting, "meeting")?),
+                    meeting: meeting.into_meeting()?,
+                    has_exceptions,
                     scheduled_on,
                     starts_at: from_db(starts_at),
                     ends_at: from_db(ends_at),
@@ -322,17 +327,30 @@ where
 
 impl<Q, ST, Conn> RunQueryDsl<Conn> for Explain<Q, ST> {}
 
-type SearchQuery = meeting_occurrences::BoxedQuery<
+/// An occurrence with its meeting, and whether the meeting has exceptions: one statement
+/// answers a search.
+type SearchSelection = (
+    meeting_occurrences::scheduled_on,
+    meeting_occurrences::starts_at,
+    meeting_occurrences::ends_at,
+    meeting_occurrences::latitude,
+    meeting_occurrences::longitude,
+    diesel::dsl::AsSelect<MeetingRow, <DbConnection as Connection>::Backend>,
+    diesel::dsl::exists<
+        diesel::dsl::Filter<
+            meeting_exceptions::table,
+            diesel::dsl::Eq<meeting_exceptions::meeting_id, meetings::id>,
+        >,
+    >,
+);
+
+type SearchQuery = diesel::dsl::IntoBoxed<
     'static,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<meeting_occurrences::table, meetings::table>,
+        SearchSelection,
+    >,
     <DbConnection as Connection>::Backend,
-    (
-        diesel::sql_types::Text,
-        diesel::sql_types::Date,
-        diesel::sql_types::Timestamp,
-        diesel::sql_types::Timestamp,
-        diesel::sql_types::Nullable<diesel::sql_types::Double>,
-        diesel::sql_types::Nullable<diesel::sql_types::Double>,
-    ),
 >;
 
 fn search_query(
@@ -343,17 +361,21 @@ fn search_query(
     use meeting_occurrences as o;
     let newest_first = filter.in_progress_at.is_some();
     let mut query = o::table
-        .filter(o::listed.eq(true))
-        .filter(o::cancelled.eq(false))
+        .inner_join(meetings::table)
         .select((
-            o::meeting_id,
             o::scheduled_on,
             o::starts_at,
             o::ends_at,
             o::latitude,
             o::longitude,
+            MeetingRow::as_select(),
+            diesel::dsl::exists(
+                meeting_exceptions::table.filter(meeting_exceptions::meeting_id.eq(meetings::id)),
+            ),
         ))
-        .into_boxed();
+        .into_boxed()
+        .filter(o::listed.eq(true))
+        .filter(o::cancelled.eq(false));
     if let Some(at) = filter.starts_after {
         query = query.filter(o::starts_at.ge(to_db(at)));
     }
@@ -380,7 +402,7 @@ fn search_query(
     if !filter.languages.is_empty() {
         let mut any: Box<
             dyn BoxableExpression<
-                    o::table,
+                    diesel::dsl::InnerJoinQuerySource<o::table, meetings::table>,
                     <DbConnection as Connection>::Backend,
                     SqlType = diesel::sql_types::Bool,
                 >,

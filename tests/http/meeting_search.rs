@@ -134,6 +134,14 @@ on_both_backends! {
         assert_eq!(titles(&found().await.json()), Vec::<String>::new(), "a cancelled occurrence is not offered");
         assert_eq!(Reply::of(app.request(Method::DELETE, &format!("{path}/exceptions/{date}")).insert_header(owner.bearer()).send()).await.status, 204);
         assert_eq!(titles(&found().await.json()), ["Soon in Brooklyn"]);
+        let noted = app.send(&owner, Method::PUT, &format!("{path}/exceptions/{date}"), json!({"note": "Side door tonight"})).await;
+        assert_eq!(noted.status, 200, "{}", noted.text());
+        let item = found().await.json()["items"][0].clone();
+        assert_eq!(
+            (item["occurrence"]["note"].clone(), item["meeting"]["next_occurrence"]["note"].clone()),
+            (json!("Side door tonight"), json!("Side door tonight")),
+            "a found meeting's exceptions are read with it: {item}"
+        );
 
         assert_eq!(app.send(&owner, Method::PATCH, &path, json!({"title": "Renamed"})).await.status, 200);
         assert_eq!(titles(&found().await.json()), ["Renamed"]);

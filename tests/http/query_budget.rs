@@ -87,11 +87,15 @@ on_both_backends! {
         ] {
             let plan = explain_search(&mut c, &filter, 26).expect("explain").join("\n");
             assert!(indexes.iter().any(|index| plan.contains(index)), "{indexes:?} unused:\n{plan}");
-            assert!(!plan.contains("Seq Scan"), "a full scan:\n{plan}");
-            assert!(
-                !plan.lines().any(|step| step.trim_start().starts_with("SCAN ")),
-                "a full scan:\n{plan}"
-            );
+            // Whether a found meeting has exceptions is asked of that table's primary key,
+            // though a planner reads an empty one whole, as here.
+            let full_scans: Vec<&str> = plan
+                .lines()
+                .map(str::trim_start)
+                .filter(|step| step.starts_with("SCAN ") || step.contains("Seq Scan"))
+                .filter(|step| !step.contains("meeting_exceptions"))
+                .collect();
+            assert!(full_scans.is_empty(), "a full scan:\n{plan}");
         }
     }
 
@@ -104,7 +108,9 @@ on_both_backends! {
         let found = Reply::of(app.get(&format!("{week}&limit=25")).send()).await.json();
         assert_eq!(found["items"].as_array().unwrap().len(), 25, "{found}");
         assert_eq!(one, many, "statements grow with the results");
-        assert!(many <= 4, "{many} statements for a search");
+        // The occurrences with their meetings in one statement; the exceptions of those that
+        // have any in a second; the pool's liveness check at most once a second.
+        assert!(many <= 2, "{many} statements for a search");
 
         let near = "/v1/meetings?near=40.7128,-74.0060&radius_km=10&attendance_mode=in_person";
         assert_eq!(statements_for(&app, near).await, many);
