@@ -1376,7 +1376,7 @@ impl MeetingSearch {
                     let exhausted = i64::try_from(found.len()).unwrap_or(i64::MAX) < batch;
                     after = found
                         .last()
-                        .map(|last| (last.starts_at, last.meeting.id, last.scheduled_on));
+                        .map(|last| (last.starts_at, last.meeting, last.scheduled_on));
                     kept.extend(found.into_iter().filter(|found| within_radius(found)));
                     if exhausted || kept.len() >= wanted {
                         break kept;
@@ -1388,7 +1388,7 @@ impl MeetingSearch {
                     (
                         distance(found).unwrap_or(f64::INFINITY),
                         found.starts_at,
-                        found.meeting.id.0,
+                        found.meeting.0,
                         found.scheduled_on,
                     )
                 };
@@ -1417,22 +1417,27 @@ impl MeetingSearch {
             crate::pagination::encode_cursor(&match self.sort {
                 MeetingSort::Start => SearchCursor::Start {
                     t: last.starts_at,
-                    m: last.meeting.id.0,
+                    m: last.meeting.0,
                     d: last.scheduled_on,
                 },
                 MeetingSort::Distance => SearchCursor::Distance {
                     k: distance(last).unwrap_or(f64::INFINITY).to_bits(),
                     t: last.starts_at,
-                    m: last.meeting.id.0,
+                    m: last.meeting.0,
                     d: last.scheduled_on,
                 },
             })
         })?;
-        // Exceptions are rare: read only for the meetings that have them.
-        let with_exceptions: Vec<MeetingId> = rows
-            .iter()
-            .filter(|found| found.has_exceptions)
-            .map(|found| found.meeting.id)
+        let ids: Vec<MeetingId> = rows.iter().map(|found| found.meeting).collect();
+        let found_meetings: HashMap<MeetingId, (Meeting, bool)> =
+            meetings::get_many_with_exception_flags(c, &ids)?
+                .into_iter()
+                .map(|(meeting, has_exceptions)| (meeting.id, (meeting, has_exceptions)))
+                .collect();
+        let with_exceptions: Vec<MeetingId> = found_meetings
+            .values()
+            .filter(|(_, has_exceptions)| *has_exceptions)
+            .map(|(meeting, _)| meeting.id)
             .collect();
         let exceptions = if with_exceptions.is_empty() {
             HashMap::new()
@@ -1442,14 +1447,15 @@ impl MeetingSearch {
         let no_exceptions = Vec::new();
         let items = rows
             .into_iter()
-            .map(|found| {
-                let distance_km = distance(&found).map(|km| (km * 100.0).round() / 100.0);
-                let meeting = found.meeting;
+            .filter_map(|found| {
+                // A meeting deleted since its occurrences were read drops out of the page; one
+                // that occurs twice in it is shown twice.
+                let meeting = found_meetings.get(&found.meeting)?.0.clone();
                 let own = exceptions.get(&meeting.id).unwrap_or(&no_exceptions);
                 let exception = own.iter().find(|e| e.scheduled_on == found.scheduled_on);
                 let zone = meeting.details.time_zone;
                 let links = meeting.details.public_links;
-                MeetingSearchItem {
+                Some(MeetingSearchItem {
                     occurrence: OccurrenceResponse {
                         scheduled_on: found.scheduled_on,
                         start: found.starts_at,
@@ -1461,9 +1467,9 @@ impl MeetingSearch {
                         note: exception.and_then(|e| e.note.clone()),
                     },
                     in_progress: found.starts_at <= now && now < found.ends_at,
-                    distance_km,
+                    distance_km: distance(&found).map(|km| (km * 100.0).round() / 100.0),
                     meeting: MeetingResponse::new(meeting, own, links, now),
-                }
+                })
             })
             .collect();
         Ok(MeetingSearchPage { items, next_cursor })

@@ -164,7 +164,7 @@ impl MeetingRow {
         }
     }
 
-    pub(crate) fn into_meeting(self) -> Result<Meeting, PersistenceError> {
+    fn into_meeting(self) -> Result<Meeting, PersistenceError> {
         let id = self.id.clone();
         let corrupt = |what: &str| PersistenceError::Corrupt(format!("meeting {id}: {what}"));
         let count = |n: i32, what: &str| u32::try_from(n).map_err(|_| corrupt(what));
@@ -438,14 +438,26 @@ pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceErr
         .collect()
 }
 
-/// Several meetings by id, in one query, in no particular order.
-pub fn get_many(c: &mut DbConnection, ids: &[MeetingId]) -> Result<Vec<Meeting>, PersistenceError> {
+/// Several meetings by id, in one query, in no particular order, each with whether it has any
+/// exceptions: they are rare, and reading them only for the meetings that have some saves a
+/// statement.
+pub fn get_many_with_exception_flags(
+    c: &mut DbConnection,
+    ids: &[MeetingId],
+) -> Result<Vec<(Meeting, bool)>, PersistenceError> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<MeetingRow> = meetings::table
+    let rows: Vec<(MeetingRow, bool)> = meetings::table
         .filter(meetings::id.eq_any(keys))
-        .select(MeetingRow::as_select())
+        .select((
+            MeetingRow::as_select(),
+            diesel::dsl::exists(
+                meeting_exceptions::table.filter(meeting_exceptions::meeting_id.eq(meetings::id)),
+            ),
+        ))
         .load(c)?;
-    rows.into_iter().map(MeetingRow::into_meeting).collect()
+    rows.into_iter()
+        .map(|(row, has_exceptions)| Ok((row.into_meeting()?, has_exceptions)))
+        .collect()
 }
 
 /// Marks every meeting of the group changed now, so that sync feeds re-send them when the

@@ -10,7 +10,6 @@ use hearth_domain::meeting_type::MeetingType;
 
 use crate::ids::parse_id;
 use crate::like;
-use crate::meetings::MeetingRow;
 use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
@@ -165,13 +164,11 @@ pub fn claim(
     Ok(claimed == 1)
 }
 
-/// One materialised occurrence found by a search, with its meeting.
+/// One materialised occurrence found by a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundOccurrence {
-    /// The meeting, as it is now.
-    pub meeting: Meeting,
-    /// Whether the meeting has any exceptions (they are read apart, and only then).
-    pub has_exceptions: bool,
+    /// The meeting.
+    pub meeting: MeetingId,
     /// The local date it is scheduled on.
     pub scheduled_on: NaiveDate,
     /// Start.
@@ -211,13 +208,12 @@ pub struct OccurrenceFilter {
 }
 
 type OccurrenceRow = (
+    String,
     NaiveDate,
     NaiveDateTime,
     NaiveDateTime,
     Option<f64>,
     Option<f64>,
-    MeetingRow,
-    bool,
 );
 
 type ExceptionRow = (
@@ -244,10 +240,9 @@ pub fn search(
     let rows: Vec<OccurrenceRow> = search_query(filter, after, limit).load(c)?;
     rows.into_iter()
         .map(
-            |(scheduled_on, starts_at, ends_at, latitude, longitude, meeting, has_exceptions)| {
+            |(meeting, scheduled_on, starts_at, ends_at, latitude, longitude)| {
                 Ok(FoundOccurrence {
-                    meeting: meeting.into_meeting()?,
-                    has_exceptions,
+                    meeting: MeetingId(parse_id(&meeting, "meeting")?),
                     scheduled_on,
                     starts_at: from_db(starts_at),
                     ends_at: from_db(ends_at),
@@ -327,30 +322,17 @@ where
 
 impl<Q, ST, Conn> RunQueryDsl<Conn> for Explain<Q, ST> {}
 
-/// An occurrence with its meeting, and whether the meeting has exceptions: one statement
-/// answers a search.
-type SearchSelection = (
-    meeting_occurrences::scheduled_on,
-    meeting_occurrences::starts_at,
-    meeting_occurrences::ends_at,
-    meeting_occurrences::latitude,
-    meeting_occurrences::longitude,
-    diesel::dsl::AsSelect<MeetingRow, <DbConnection as Connection>::Backend>,
-    diesel::dsl::exists<
-        diesel::dsl::Filter<
-            meeting_exceptions::table,
-            diesel::dsl::Eq<meeting_exceptions::meeting_id, meetings::id>,
-        >,
-    >,
-);
-
-type SearchQuery = diesel::dsl::IntoBoxed<
+type SearchQuery = meeting_occurrences::BoxedQuery<
     'static,
-    diesel::dsl::Select<
-        diesel::dsl::InnerJoin<meeting_occurrences::table, meetings::table>,
-        SearchSelection,
-    >,
     <DbConnection as Connection>::Backend,
+    (
+        diesel::sql_types::Text,
+        diesel::sql_types::Date,
+        diesel::sql_types::Timestamp,
+        diesel::sql_types::Timestamp,
+        diesel::sql_types::Nullable<diesel::sql_types::Double>,
+        diesel::sql_types::Nullable<diesel::sql_types::Double>,
+    ),
 >;
 
 fn search_query(
@@ -361,21 +343,17 @@ fn search_query(
     use meeting_occurrences as o;
     let newest_first = filter.in_progress_at.is_some();
     let mut query = o::table
-        .inner_join(meetings::table)
+        .filter(o::listed.eq(true))
+        .filter(o::cancelled.eq(false))
         .select((
+            o::meeting_id,
             o::scheduled_on,
             o::starts_at,
             o::ends_at,
             o::latitude,
             o::longitude,
-            MeetingRow::as_select(),
-            diesel::dsl::exists(
-                meeting_exceptions::table.filter(meeting_exceptions::meeting_id.eq(meetings::id)),
-            ),
         ))
-        .into_boxed()
-        .filter(o::listed.eq(true))
-        .filter(o::cancelled.eq(false));
+        .into_boxed();
     if let Some(at) = filter.starts_after {
         query = query.filter(o::starts_at.ge(to_db(at)));
     }
@@ -387,10 +365,16 @@ fn search_query(
             .filter(o::starts_at.le(to_db(now)))
             .filter(o::ends_at.gt(to_db(now)));
     }
-    if !filter.modes.is_empty() {
-        query = query.filter(
-            o::attendance_mode.eq_any(filter.modes.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
-        );
+    // One mode is an equality: the mode index then still yields its rows in order, and a
+    // page stops reading at its end. Over a list of several the index cannot keep its order.
+    match filter.modes.as_slice() {
+        [] => {}
+        [mode] => query = query.filter(o::attendance_mode.eq(mode.as_str())),
+        modes => {
+            query = query.filter(
+                o::attendance_mode.eq_any(modes.iter().map(|m| m.as_str()).collect::<Vec<_>>()),
+            );
+        }
     }
     for code in &filter.types {
         query = query.filter(
@@ -402,7 +386,7 @@ fn search_query(
     if !filter.languages.is_empty() {
         let mut any: Box<
             dyn BoxableExpression<
-                    diesel::dsl::InnerJoinQuerySource<o::table, meetings::table>,
+                    o::table,
                     <DbConnection as Connection>::Backend,
                     SqlType = diesel::sql_types::Bool,
                 >,
