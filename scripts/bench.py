@@ -41,7 +41,7 @@ PG_DB = "hearth_bench"
 CONNECTIONS = [16, 64]
 # Twice the cores plus one, the usual sizing for a database on the same machine: a bigger pool
 # only queues the same work inside PostgreSQL, where waiting costs context switches.
-POOL_SIZE = os.environ.get("BENCH_POOL_SIZE", str(2 * os.cpu_count() + 1))
+POOL_SIZE = os.environ.get("BENCH_POOL_SIZE", str(2 * len(os.sched_getaffinity(0)) + 1))
 # Lower Manhattan: a dense part of the generated New York area.
 NEAR = "40.7128,-74.0060"
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -231,8 +231,9 @@ impl Instrumentation for Watch {
     }
 }
 
-/// How long a connection that answered is trusted without asking again. Checking on every
-/// checkout costs a round trip per request; HikariCP's default bypass window is 500 ms.
+/// How long a connection that answered the pool's check is trusted without asking again.
+/// Checking on every checkout costs a round trip per request; HikariCP likewise skips the
+/// check for a connection used within the last 500 ms.
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
 /// A pooled connection, with what decides whether it must prove itself alive before use.

@@ -69,7 +69,10 @@ impl From<diesel::result::Error> for PersistenceError {
                     .constraint_name()
                     .map_or_else(|| format!("{kind:?}"), str::to_owned),
             },
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )
             | Error::BrokenTransactionManager => Self::Unavailable(Box::new(error)),
             other => Self::Database(other),
         }

@@ -438,8 +438,8 @@ pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceErr
         .collect()
 }
 
-/// Several meetings by id, in one query, in no particular order, each with whether it has any
-/// exceptions: they are rare, and reading them only for the meetings that have some saves a
+/// Several meetings by id, in one query, in no particular order, leaving out deleted ones, each
+/// with whether it has any exceptions: they are rare, and reading them only for the meetings that have some saves a
 /// statement.
 pub fn get_many_with_exception_flags(
     c: &mut DbConnection,
@@ -448,6 +448,7 @@ pub fn get_many_with_exception_flags(
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<(MeetingRow, bool)> = meetings::table
         .filter(meetings::id.eq_any(keys))
+        .filter(meetings::deleted_at.is_null())
         .select((
             MeetingRow::as_select(),
             diesel::dsl::exists(

@@ -1,6 +1,7 @@
 //! What the meeting searches cost the database, on generated data (`hearth seed --scale`):
 //! "in person near here, starting soon" and "online, happening now" read their indexes and
-//! never a whole table, and a request sends the same few statements whatever it finds.
+//! never a whole table, and a request sends the same few statements whatever it finds (one
+//! more when a meeting it found has exceptions, which generated meetings do not).
 
 use awc::http::Method;
 use chrono::{Duration, Utc};
