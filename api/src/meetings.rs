@@ -1,7 +1,5 @@
 //! Meetings of groups: scheduling them, reading them, their occurrences and exceptions.
 
-use std::collections::HashMap;
-
 use actix_web::web::{Data, Path, Query};
 use actix_web::{delete, get, patch, post, put};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
@@ -1429,29 +1427,14 @@ impl MeetingSearch {
             })
         })?;
         let ids: Vec<MeetingId> = rows.iter().map(|found| found.meeting).collect();
-        let found_meetings: HashMap<MeetingId, (Meeting, bool)> =
-            meetings::get_many_with_exception_flags(c, &ids)?
-                .into_iter()
-                .map(|(meeting, has_exceptions)| (meeting.id, (meeting, has_exceptions)))
-                .collect();
-        let with_exceptions: Vec<MeetingId> = found_meetings
-            .values()
-            .filter(|(_, has_exceptions)| *has_exceptions)
-            .map(|(meeting, _)| meeting.id)
-            .collect();
-        let exceptions = if with_exceptions.is_empty() {
-            HashMap::new()
-        } else {
-            occurrences::exceptions_of(c, &with_exceptions)?
-        };
-        let no_exceptions = Vec::new();
+        let found_meetings = meetings::get_many_with_exceptions(c, &ids)?;
         let items = rows
             .into_iter()
             .filter_map(|found| {
                 // A meeting deleted since its occurrences were read drops out of the page; one
                 // that occurs twice in it is shown twice.
-                let meeting = found_meetings.get(&found.meeting)?.0.clone();
-                let own = exceptions.get(&meeting.id).unwrap_or(&no_exceptions);
+                let (meeting, own) = found_meetings.get(&found.meeting)?;
+                let meeting = meeting.clone();
                 let exception = own.iter().find(|e| e.scheduled_on == found.scheduled_on);
                 let zone = meeting.details.time_zone;
                 let links = meeting.details.public_links;

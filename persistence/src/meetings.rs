@@ -1,5 +1,7 @@
 //! Meetings and their exceptions.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use diesel::prelude::*;
 use hearth_domain::group::{GroupId, Point, Visibility};
@@ -438,13 +440,13 @@ pub fn public(c: &mut DbConnection) -> Result<Vec<ListedMeeting>, PersistenceErr
         .collect()
 }
 
-/// Several meetings by id, in one query, in no particular order, leaving out deleted ones, each
-/// with whether it has any exceptions: they are rare, and reading them only for the meetings that have some saves a
-/// statement.
-pub fn get_many_with_exception_flags(
+/// Several meetings by id with their exceptions, leaving out deleted ones. Exceptions are
+/// rare: the meetings come with whether they have any, and the exceptions are read, in a second
+/// statement, only when some do.
+pub fn get_many_with_exceptions(
     c: &mut DbConnection,
     ids: &[MeetingId],
-) -> Result<Vec<(Meeting, bool)>, PersistenceError> {
+) -> Result<HashMap<MeetingId, (Meeting, Vec<MeetingException>)>, PersistenceError> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<(MeetingRow, bool)> = meetings::table
         .filter(meetings::id.eq_any(keys))
@@ -456,9 +458,27 @@ pub fn get_many_with_exception_flags(
             ),
         ))
         .load(c)?;
-    rows.into_iter()
+    let found = rows
+        .into_iter()
         .map(|(row, has_exceptions)| Ok((row.into_meeting()?, has_exceptions)))
-        .collect()
+        .collect::<Result<Vec<_>, PersistenceError>>()?;
+    let with_exceptions: Vec<MeetingId> = found
+        .iter()
+        .filter(|(_, has_exceptions)| *has_exceptions)
+        .map(|(meeting, _)| meeting.id)
+        .collect();
+    let mut exceptions = if with_exceptions.is_empty() {
+        HashMap::new()
+    } else {
+        crate::occurrences::exceptions_of(c, &with_exceptions)?
+    };
+    Ok(found
+        .into_iter()
+        .map(|(meeting, _)| {
+            let own = exceptions.remove(&meeting.id).unwrap_or_default();
+            (meeting.id, (meeting, own))
+        })
+        .collect())
 }
 
 /// Marks every meeting of the group changed now, so that sync feeds re-send them when the
