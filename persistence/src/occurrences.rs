@@ -357,13 +357,19 @@ fn search_query(
     if let Some(at) = filter.starts_after {
         query = query.filter(o::starts_at.ge(to_db(at)));
     }
-    if let Some(at) = filter.starts_before {
-        query = query.filter(o::starts_at.lt(to_db(at)));
+    // The start gets one upper bound, the tighter: given both "before the window's end" and
+    // "not after now", SQLite's planner (with its STAT4 samples) misjudges the mode index and
+    // reads every mode's occurrences through the start index, five times the work.
+    match (filter.starts_before, filter.in_progress_at) {
+        (Some(before), Some(now)) if before <= now => {
+            query = query.filter(o::starts_at.lt(to_db(before)));
+        }
+        (_, Some(now)) => query = query.filter(o::starts_at.le(to_db(now))),
+        (Some(before), None) => query = query.filter(o::starts_at.lt(to_db(before))),
+        (None, None) => {}
     }
     if let Some(now) = filter.in_progress_at {
-        query = query
-            .filter(o::starts_at.le(to_db(now)))
-            .filter(o::ends_at.gt(to_db(now)));
+        query = query.filter(o::ends_at.gt(to_db(now)));
     }
     // One mode is an equality: the mode index then still yields its rows in order, and a
     // page stops reading at its end. Over a list of several the index cannot keep its order.
