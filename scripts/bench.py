@@ -216,8 +216,6 @@ def run(database, size, rows):
         subprocess.run([BIN, "seed", "--scale", str(size), "--database-url", url], check=True,
                        stdout=subprocess.DEVNULL, env=dict(os.environ, RUST_LOG="warn"))
         seeded = time.time() - started
-        if database == "postgres":
-            psql("VACUUM ANALYZE", PG_DB)
         log(f"{database}, {size} meetings: seeded in {seeded:.0f} s")
         server, base = serve(url)
         try:

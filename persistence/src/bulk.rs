@@ -57,8 +57,13 @@ pub fn insert_meetings(
 }
 
 /// Gathers the planner's statistics, after writing many rows: without them SQLite's planner
-/// cannot tell a selective index from a broad one.
+/// cannot tell a selective index from a broad one. PostgreSQL also vacuums, which marks the
+/// new rows visible to all: until then an index-only scan still visits the table for each.
 pub fn analyze(c: &mut DbConnection) -> Result<(), PersistenceError> {
-    diesel::sql_query("ANALYZE").execute(c)?;
+    let statement = match c {
+        DbConnection::Postgres(_) => "VACUUM ANALYZE",
+        DbConnection::Sqlite(_) => "ANALYZE",
+    };
+    diesel::sql_query(statement).execute(c)?;
     Ok(())
 }
