@@ -9,7 +9,6 @@ use hearth_domain::meeting::{AttendanceMode, Meeting, MeetingId};
 use hearth_domain::schedule::Recurrence;
 use hearth_openapi::{Problem, tags};
 use hearth_persistence::meetings::{self, ListedMeeting};
-use hearth_persistence::occurrences;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -317,7 +316,7 @@ pub async fn group_calendar(
             let seen = seen(c, &reference, caller.0.as_ref())?;
             let all = meetings::of_group(c, seen.group.id, None, i64::MAX)?;
             let ids: Vec<MeetingId> = all.iter().map(|m| m.id).collect();
-            let exceptions = occurrences::exceptions_of(c, &ids)?;
+            let exceptions = meetings::exceptions_of(c, &ids)?;
             let member = seen
                 .actor
                 .may_list_members(seen.group.profile.visibility)

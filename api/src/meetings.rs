@@ -1531,7 +1531,7 @@ pub async fn list_meeting_changes(
                 })
             })?;
             let ids: Vec<MeetingId> = changes.iter().map(|change| change.meeting.id).collect();
-            let exceptions = occurrences::exceptions_of(c, &ids)?;
+            let exceptions = meetings::exceptions_of(c, &ids)?;
             let none = Vec::new();
             let items = changes
                 .into_iter()

@@ -326,34 +326,55 @@ pub fn touch(
     Ok(())
 }
 
-type ExceptionRow = (NaiveDate, bool, Option<NaiveDateTime>, Option<String>);
+type ExceptionRow = (
+    String,
+    NaiveDate,
+    bool,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
 
 /// The meeting's exceptions, by date.
 pub fn exceptions(
     c: &mut DbConnection,
     id: MeetingId,
 ) -> Result<Vec<MeetingException>, PersistenceError> {
+    Ok(exceptions_of(c, &[id])?.remove(&id).unwrap_or_default())
+}
+
+/// The exceptions of several meetings, each meeting's by date, in one query.
+pub fn exceptions_of(
+    c: &mut DbConnection,
+    ids: &[MeetingId],
+) -> Result<HashMap<MeetingId, Vec<MeetingException>>, PersistenceError> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let rows: Vec<ExceptionRow> = meeting_exceptions::table
-        .filter(meeting_exceptions::meeting_id.eq(id.to_string()))
-        .order(meeting_exceptions::scheduled_on.asc())
+        .filter(meeting_exceptions::meeting_id.eq_any(keys))
+        .order((
+            meeting_exceptions::meeting_id.asc(),
+            meeting_exceptions::scheduled_on.asc(),
+        ))
         .select((
+            meeting_exceptions::meeting_id,
             meeting_exceptions::scheduled_on,
             meeting_exceptions::cancelled,
             meeting_exceptions::moved_to,
             meeting_exceptions::note,
         ))
         .load(c)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(scheduled_on, cancelled, moved_to, note)| MeetingException {
+    let mut found: HashMap<MeetingId, Vec<MeetingException>> = HashMap::new();
+    for (meeting, scheduled_on, cancelled, moved_to, note) in rows {
+        found
+            .entry(MeetingId(parse_id(&meeting, "meeting")?))
+            .or_default()
+            .push(MeetingException {
                 scheduled_on,
                 cancelled,
                 moved_to,
                 note,
-            },
-        )
-        .collect())
+            });
+    }
+    Ok(found)
 }
 
 /// Sets the exception of one occurrence, replacing any earlier one.
@@ -470,7 +491,7 @@ pub fn get_many_with_exceptions(
     let mut exceptions = if with_exceptions.is_empty() {
         HashMap::new()
     } else {
-        crate::occurrences::exceptions_of(c, &with_exceptions)?
+        exceptions_of(c, &with_exceptions)?
     };
     Ok(found
         .into_iter()

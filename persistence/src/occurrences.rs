@@ -1,7 +1,4 @@
 //! The materialised table of upcoming meeting occurrences, and search over it.
-
-use std::collections::HashMap;
-
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use diesel::prelude::*;
 use hearth_domain::group::{BoundingBox, FocusArea, GroupId, Point};
@@ -10,7 +7,7 @@ use hearth_domain::meeting_type::MeetingType;
 
 use crate::ids::parse_id;
 use crate::like;
-use crate::schema::{meeting_exceptions, meeting_occurrences, meetings};
+use crate::schema::{meeting_occurrences, meetings};
 use crate::time::{from_db, to_db};
 use crate::{DbConnection, PersistenceError};
 
@@ -214,14 +211,6 @@ type OccurrenceRow = (
     NaiveDateTime,
     Option<f64>,
     Option<f64>,
-);
-
-type ExceptionRow = (
-    String,
-    NaiveDate,
-    bool,
-    Option<NaiveDateTime>,
-    Option<String>,
 );
 
 /// Where a page continues: after this start, meeting and date.
@@ -483,35 +472,4 @@ fn search_query(
         query = query.limit(limit);
     }
     query
-}
-
-/// The exceptions of several meetings, in one query.
-pub fn exceptions_of(
-    c: &mut DbConnection,
-    ids: &[MeetingId],
-) -> Result<HashMap<MeetingId, Vec<MeetingException>>, PersistenceError> {
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<ExceptionRow> = meeting_exceptions::table
-        .filter(meeting_exceptions::meeting_id.eq_any(keys))
-        .select((
-            meeting_exceptions::meeting_id,
-            meeting_exceptions::scheduled_on,
-            meeting_exceptions::cancelled,
-            meeting_exceptions::moved_to,
-            meeting_exceptions::note,
-        ))
-        .load(c)?;
-    let mut found: HashMap<MeetingId, Vec<MeetingException>> = HashMap::new();
-    for (meeting, scheduled_on, cancelled, moved_to, note) in rows {
-        found
-            .entry(MeetingId(parse_id(&meeting, "meeting")?))
-            .or_default()
-            .push(MeetingException {
-                scheduled_on,
-                cancelled,
-                moved_to,
-                note,
-            });
-    }
-    Ok(found)
 }
