@@ -222,8 +222,13 @@ impl Meeting {
     ) -> Vec<ScheduledOccurrence> {
         let details = &self.details;
         // A moved occurrence may land in the window from a date outside it: widen by the
-        // largest move allowed.
-        let reach = Duration::days(MAX_MOVE_DAYS);
+        // largest move allowed, when something moved. Nearly nothing does, and widening
+        // doubles the expansion behind every next occurrence a search shows.
+        let reach = if exceptions.iter().any(|e| e.moved_to.is_some()) {
+            Duration::days(MAX_MOVE_DAYS)
+        } else {
+            Duration::zero()
+        };
         let mut found: Vec<ScheduledOccurrence> = details
             .schedule
             .occurrences(
@@ -593,6 +598,37 @@ mod tests {
             found[1].occurrence.start,
             Utc.with_ymd_and_hms(2026, 3, 12, 22, 0, 0).unwrap(),
             "EDT after the 8th"
+        );
+    }
+
+    #[test]
+    fn an_occurrence_moved_into_a_window_from_outside_it_is_found() {
+        let meeting = Meeting {
+            id: MeetingId::new(),
+            group: GroupId::new(),
+            details: details(AttendanceMode::InPerson),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            deleted_at: None,
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let (from, to) = (
+            Utc.with_ymd_and_hms(2026, 3, 12, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 14, 0, 0, 0).unwrap(),
+        );
+        assert!(meeting.occurrences(&[], from, to).is_empty(), "no Tuesday");
+        let moved_from_the_next_tuesday = [MeetingException {
+            scheduled_on: day(17),
+            cancelled: false,
+            moved_to: Some(day(13).and_hms_opt(18, 0, 0).unwrap()),
+            note: None,
+        }];
+        let found = meeting.occurrences(&moved_from_the_next_tuesday, from, to);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].occurrence.scheduled_on, day(17));
+        assert_eq!(
+            found[0].occurrence.start,
+            Utc.with_ymd_and_hms(2026, 3, 13, 22, 0, 0).unwrap()
         );
     }
 
