@@ -523,6 +523,17 @@ mod tests {
         }
     }
 
+    fn tuesday_night() -> Meeting {
+        Meeting {
+            id: MeetingId::new(),
+            group: GroupId::new(),
+            details: details(AttendanceMode::InPerson),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            deleted_at: None,
+        }
+    }
+
     #[test]
     fn venues_and_calls_follow_the_attendance_mode() {
         for mode in AttendanceMode::ALL {
@@ -548,14 +559,7 @@ mod tests {
 
     #[test]
     fn exceptions_cancel_move_and_annotate_single_occurrences() {
-        let meeting = Meeting {
-            id: MeetingId::new(),
-            group: GroupId::new(),
-            details: details(AttendanceMode::InPerson),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            deleted_at: None,
-        };
+        let meeting = tuesday_night();
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
         let exceptions = [
             MeetingException {
@@ -603,14 +607,7 @@ mod tests {
 
     #[test]
     fn an_occurrence_moved_into_a_window_from_outside_it_is_found() {
-        let meeting = Meeting {
-            id: MeetingId::new(),
-            group: GroupId::new(),
-            details: details(AttendanceMode::InPerson),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            deleted_at: None,
-        };
+        let meeting = tuesday_night();
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
         let (from, to) = (
             Utc.with_ymd_and_hms(2026, 3, 12, 0, 0, 0).unwrap(),
