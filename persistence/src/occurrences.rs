@@ -1,4 +1,5 @@
 //! The materialised table of upcoming meeting occurrences, and search over it.
+
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 use diesel::prelude::*;
 use hearth_domain::group::{BoundingBox, FocusArea, GroupId, Point};
